@@ -1,0 +1,1 @@
+"""Core: Secret, the exception tree and cryptography."""

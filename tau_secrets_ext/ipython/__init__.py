@@ -1,0 +1,1 @@
+"""IPython layer: extension, guards, magics, widget and configuration."""

@@ -1,0 +1,41 @@
+"""``%load_ext tau_secrets_ext``: install the guards, register the magics."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..scrub.providers import HUB_TOKEN_VARS, known_env_vars
+from . import guards
+from .api import scrubber
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+
+_GUARDS_ATTR = "_tau_secrets_guards"
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """Install every guard on ``shell`` (idempotent)."""
+    if getattr(shell, _GUARDS_ATTR, None) is not None:
+        return
+    scrub = scrubber()
+    _register_environment(scrub)
+    setattr(shell, _GUARDS_ATTR, guards.install(shell, scrub))
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    """Remove what :func:`load_ipython_extension` installed."""
+    installed = getattr(shell, _GUARDS_ATTR, None)
+    if installed is None:
+        return
+    installed.uninstall()
+    setattr(shell, _GUARDS_ATTR, None)
+
+
+def _register_environment(scrub: Any) -> None:
+    """Register provider keys and hub tokens already in the environment."""
+    names = {**known_env_vars(), **{var: "jupyterhub" for var in HUB_TOKEN_VARS}}
+    for var, name in names.items():
+        value = os.environ.get(var, "")
+        if len(value) >= scrub.min_length:
+            scrub.register(value, name)

@@ -1,0 +1,1 @@
+"""Jupyter layer: server pre-save guard and notebook scanning."""

@@ -1,0 +1,1 @@
+"""Scrub layer: finding secrets and their encoded forms in text."""

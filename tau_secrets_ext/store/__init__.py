@@ -1,0 +1,1 @@
+"""Store layer: the encrypted file store and other backends."""

@@ -1,0 +1,1 @@
+"""Backends: places other than the local file where secrets can live."""
