@@ -37,7 +37,7 @@ _EXPORTS = {
     "unload_ipython_extension": ".ipython.extension",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [*sorted(_EXPORTS), "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,9 @@ def canary() -> str:
 def _isolated_store_env(tmp_path, monkeypatch):
     """Point every test at a private store folder, never the user's own."""
     monkeypatch.setenv("TAU_SECRETS_DIR", str(tmp_path / "tau-store"))
-    for var in ("TAU_SECRETS_ENCRYPTION", "TAU_SECRETS_PASSPHRASE",
-                "TAU_SECRETS_BACKEND"):
+    for var in (
+        "TAU_SECRETS_ENCRYPTION",
+        "TAU_SECRETS_PASSPHRASE",
+        "TAU_SECRETS_BACKEND",
+    ):
         monkeypatch.delenv(var, raising=False)

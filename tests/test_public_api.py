@@ -1,11 +1,26 @@
 import tau_secrets_ext
 
 EXPECTED = {
-    "Secret", "SecretsError", "StoreError", "WrongPassphrase", "StoreCorrupted", "StoreLocked",
-    "StoreModeMismatch", "UnsupportedStoreVersion", "StorePermissionError",
-    "SecretNotFound", "InvalidSecret", "PlaintextStoreWarning", "SecretStore",
-    "SecretInfo", "Scrubber", "protect", "get_secret", "load_ipython_extension",
-    "unload_ipython_extension", "__version__",
+    "Secret",
+    "SecretsError",
+    "StoreError",
+    "WrongPassphrase",
+    "StoreCorrupted",
+    "StoreLocked",
+    "StoreModeMismatch",
+    "UnsupportedStoreVersion",
+    "StorePermissionError",
+    "SecretNotFound",
+    "InvalidSecret",
+    "PlaintextStoreWarning",
+    "SecretStore",
+    "SecretInfo",
+    "Scrubber",
+    "protect",
+    "get_secret",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+    "__version__",
 }
 
 

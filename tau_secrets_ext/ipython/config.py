@@ -80,9 +80,9 @@ class TauSecrets(Configurable):
         "else 'file'.",
     ).tag(config=True)
 
-    vault_mount = Unicode(
-        "secret", help="Mount point of the KV version 2 engine."
-    ).tag(config=True)
+    vault_mount = Unicode("secret", help="Mount point of the KV version 2 engine.").tag(
+        config=True
+    )
 
     vault_path = Unicode(
         "tau/{user}",
