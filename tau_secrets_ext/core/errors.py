@@ -7,6 +7,9 @@ material: a message that reaches a notebook or a log must be safe to share.
 from __future__ import annotations
 
 __all__ = [
+    "BackendConfigError",
+    "BackendPermissionDenied",
+    "BackendUnavailable",
     "InvalidSecret",
     "PlaintextStoreWarning",
     "SecretNotFound",
@@ -55,6 +58,18 @@ class UnsupportedStoreVersion(StoreError):
 
 class StorePermissionError(StoreError):
     """The store file or folder has unsafe ownership, permissions or type."""
+
+
+class BackendUnavailable(StoreError):
+    """A secrets server could not be reached, timed out, or is sealed."""
+
+
+class BackendPermissionDenied(StoreError):
+    """The server refused the operation on a path, or the path is read-only."""
+
+
+class BackendConfigError(StoreError):
+    """A backend is set up wrongly: no address or token, a missing mount, ..."""
 
 
 class SecretNotFound(SecretsError, KeyError):
