@@ -1,0 +1,141 @@
+"""Held-back stream text, one streaming scrubber per (parent, stream name).
+
+A key split across writes is caught because each stream's scrubber holds back
+a tail that could begin a secret. That tail is released with the stream's next
+text, before any other output or the idle status of the same cell, and, for
+cells that already went idle (background threads), on a short timer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..scrub.scrub import Scrubber, StreamScrubber
+
+__all__ = ["Pending", "StreamBook"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds that held-back text of an idle cell waits for more output.
+RELEASE_DELAY = 0.2
+
+# How many finished cells are remembered as idle.
+_IDLE_MEMORY = 256
+
+Key = tuple[str, str]
+
+
+@dataclass
+class Pending:
+    """Held-back text of one stream, with where to send it."""
+
+    stream: StreamScrubber
+    socket: Any
+    ident: Any
+    parent: dict[str, Any]
+    name: str
+    touched: float = field(default_factory=time.monotonic)
+
+
+class StreamBook:
+    """Tracks held-back stream text and releases it through ``emit``."""
+
+    def __init__(self, scrubber: Scrubber, emit: Callable[[Pending, str], None]):
+        self._scrubber = scrubber
+        self._emit = emit
+        self._lock = threading.RLock()
+        self._pending: dict[Key, Pending] = {}
+        self._idle: deque[str] = deque(maxlen=_IDLE_MEMORY)
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(
+            target=self._timer_loop, name="tau-secrets-stream-release", daemon=True
+        )
+        self._thread.start()
+
+    def feed(
+        self, socket: Any, ident: Any, parent: dict[str, Any], name: str, text: str
+    ) -> str:
+        """Scrub one stream message's text, holding back a possible key prefix."""
+        key = (str(parent.get("msg_id", "")), name)
+        with self._lock:
+            entry = self._pending.get(key)
+            if entry is None:
+                entry = Pending(self._scrubber.stream(), socket, ident, parent, name)
+            out = entry.stream.feed(text)
+            entry.touched = time.monotonic()
+            if entry.stream.pending:
+                self._pending[key] = entry
+                if key[0] in self._idle:
+                    self._wake.set()
+            else:
+                self._pending.pop(key, None)
+        return out
+
+    def release(self, parent_id: str, *, idle: bool = False) -> None:
+        """Send the held-back text of every stream of one cell, in order."""
+        with self._lock:
+            if idle:
+                self._idle.append(parent_id)
+            keys = [key for key in self._pending if key[0] == parent_id]
+            for key in keys:
+                self._release_one(self._pending.pop(key))
+
+    def release_all(self) -> None:
+        """Send everything held back (on uninstall)."""
+        with self._lock:
+            entries = list(self._pending.values())
+            self._pending.clear()
+            for entry in entries:
+                self._release_one(entry)
+
+    def stop(self) -> None:
+        """Release what is held and end the timer thread."""
+        self._stopped = True
+        self._wake.set()
+        self._thread.join(timeout=2)
+        self.release_all()
+
+    def _release_one(self, entry: Pending) -> None:
+        text = entry.stream.flush()
+        if text:
+            self._emit(entry, text)
+
+    def _timer_loop(self) -> None:
+        while not self._stopped:
+            self._wake.wait(self._next_timeout())
+            self._wake.clear()
+            if not self._stopped:
+                self._release_stale()
+
+    def _next_timeout(self) -> float | None:
+        with self._lock:
+            times = [
+                entry.touched
+                for key, entry in self._pending.items()
+                if key[0] in self._idle
+            ]
+        if not times:
+            return None
+        return max(0.0, min(times) + RELEASE_DELAY - time.monotonic())
+
+    def _release_stale(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            stale = [
+                key
+                for key, entry in self._pending.items()
+                if key[0] in self._idle and now - entry.touched >= RELEASE_DELAY
+            ]
+            for key in stale:
+                try:
+                    self._release_one(self._pending.pop(key))
+                except Exception as exc:  # the timer must survive a bad send
+                    log.debug("timed release failed: %s", type(exc).__name__)
