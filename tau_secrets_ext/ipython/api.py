@@ -7,10 +7,12 @@ masked everywhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..core.secret import Secret
 from ..scrub.scrub import Scrubber
 
-__all__ = ["protect", "scrubber"]
+__all__ = ["get_secret", "protect", "scrubber"]
 
 _scrubber: Scrubber | None = None
 
@@ -31,3 +33,28 @@ def protect(value: str | Secret, name: str = "custom") -> None:
     if isinstance(value, Secret):
         value = value.reveal()
     scrubber().register(value, name)
+
+
+def get_secret(name: str) -> Secret:
+    """Return the key called ``name``, masked from now on in all output.
+
+    Looks in the store (or vault) of the current shell, then in the
+    provider's environment variables.
+
+    >>> client = OpenAI(api_key=get_secret("openai").reveal())   # doctest: +SKIP
+    """
+    from .state import TauState, get_state
+
+    state = get_state(_current_shell())
+    if state is None:
+        # Outside a shell with the extension: a private state on no shell.
+        state = TauState(None)
+    return state.resolve(name).secret
+
+
+def _current_shell() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()

@@ -6,10 +6,42 @@ with ``%config TauSecrets.mask = "..."``. No trait ever holds a secret.
 
 from __future__ import annotations
 
-from traitlets import Bool, CaselessStrEnum, Dict, Int, List, Unicode
+import logging
+from typing import Any
+
+from traitlets import (
+    Bool,
+    CaselessStrEnum,
+    Dict,
+    Int,
+    List,
+    TraitError,
+    Unicode,
+    observe,
+    validate,
+)
 from traitlets.config import Configurable
 
-__all__ = ["TauSecrets"]
+from ..scrub.providers import Provider
+
+__all__ = ["SCRUBBER_TRAITS", "STORE_TRAITS", "TauSecrets"]
+
+log = logging.getLogger(__name__)
+
+#: Traits copied into the process scrubber whenever they change.
+SCRUBBER_TRAITS = ("mask", "min_secret_length", "partial_length", "scrub_patterns")
+
+#: Traits that choose the backend: a change closes the open one.
+STORE_TRAITS = (
+    "store_path",
+    "encryption",
+    "strict_permissions",
+    "backend",
+    "vault_mount",
+    "vault_path",
+    "vault_shared_paths",
+    "vault_timeout",
+)
 
 
 class TauSecrets(Configurable):
@@ -100,3 +132,51 @@ class TauSecrets(Configurable):
     vault_timeout = Int(
         5, help="Seconds to wait for the Vault server before giving up."
     ).tag(config=True)
+
+    @validate("mask")
+    def _check_mask(self, proposal: Any) -> str:
+        mask = proposal["value"]
+        try:
+            mask.format(name="x")
+        except (KeyError, IndexError, ValueError):
+            raise TraitError(
+                "TauSecrets.mask may use only the field '{name}'"
+            ) from None
+        if not mask.strip():
+            raise TraitError("TauSecrets.mask must not be empty")
+        return str(mask)
+
+    @validate("min_secret_length")
+    def _check_min_length(self, proposal: Any) -> int:
+        if proposal["value"] < 1:
+            raise TraitError("TauSecrets.min_secret_length must be at least 1")
+        return int(proposal["value"])
+
+    @validate("partial_length")
+    def _check_partial_length(self, proposal: Any) -> int:
+        if proposal["value"] < 0:
+            raise TraitError("TauSecrets.partial_length must be 0 (off) or more")
+        return int(proposal["value"])
+
+    @observe(*SCRUBBER_TRAITS)
+    def _scrubber_setting_changed(self, change: Any) -> None:
+        # Imported here: api builds the scrubber, and config must stay
+        # importable without it for `%config TauSecrets` listings.
+        from .api import scrubber
+
+        self.apply_to(scrubber())
+        log.debug("scrubber setting %s changed", change["name"])
+
+    def apply_to(self, scrub: Any) -> None:
+        """Copy the scrubbing settings into ``scrub`` (a Scrubber)."""
+        scrub.mask = self.mask
+        scrub.min_length = self.min_secret_length
+        scrub.partial_length = self.partial_length
+        scrub.patterns = self.scrub_patterns
+
+    def extra_providers(self) -> dict[str, Provider]:
+        """The configured ``providers`` as Provider objects, keyed by lower name."""
+        return {
+            name.lower(): Provider(name.lower(), tuple(env_vars))
+            for name, env_vars in self.providers.items()
+        }

@@ -6,21 +6,28 @@ import os
 from typing import Any
 
 from ..scrub.providers import HUB_TOKEN_VARS, known_env_vars
-from . import guards
+from . import guards, magics
 from .api import scrubber
+from .state import TauState
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension"]
 
 _GUARDS_ATTR = "_tau_secrets_guards"
+_MAGICS_ATTR = "_tau_secrets_magics"
 
 
 def load_ipython_extension(shell: Any) -> None:
-    """Install every guard on ``shell`` (idempotent)."""
+    """Install the guards, the magics and the settings on ``shell`` (idempotent)."""
     if getattr(shell, _GUARDS_ATTR, None) is not None:
         return
+    # The state first: it copies the configured scrubber settings in.
+    state = TauState(shell)
+    state.attach()
     scrub = scrubber()
     _register_environment(scrub)
     setattr(shell, _GUARDS_ATTR, guards.install(shell, scrub))
+    setattr(shell, _MAGICS_ATTR, magics.install(shell, state))
+    state.load()
 
 
 def unload_ipython_extension(shell: Any) -> None:
@@ -30,6 +37,11 @@ def unload_ipython_extension(shell: Any) -> None:
         return
     installed.uninstall()
     setattr(shell, _GUARDS_ATTR, None)
+    registered = getattr(shell, _MAGICS_ATTR, None)
+    if registered is not None:
+        magics.uninstall(shell, registered)
+        registered.state.detach()
+        setattr(shell, _MAGICS_ATTR, None)
 
 
 def _register_environment(scrub: Any) -> None:
