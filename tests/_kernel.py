@@ -182,7 +182,7 @@ class Kernel:
         cell = Cell(msg_id, {})
         deadline = time.monotonic() + timeout
         while not self._idle(cell):
-            msg = self._next("iopub", deadline)
+            msg = self.next_msg("iopub", deadline)
             if msg["parent_header"].get("msg_id") == msg_id:
                 cell.iopub.append(msg)
         cell.reply = self.reply(msg_id, deadline)
@@ -198,7 +198,7 @@ class Kernel:
     def reply(self, msg_id: str, deadline: float) -> dict[str, Any]:
         """Wait for the shell reply to ``msg_id``."""
         while True:
-            msg = self._next("shell", deadline)
+            msg = self.next_msg("shell", deadline)
             if msg["parent_header"].get("msg_id") == msg_id:
                 return msg
 
@@ -216,11 +216,11 @@ class Kernel:
         deadline = time.monotonic() + seconds
         while True:
             try:
-                got.append(self._next("iopub", deadline))
+                got.append(self.next_msg("iopub", deadline))
             except TimeoutError:
                 return got
 
-    def _next(self, channel: str, deadline: float) -> dict[str, Any]:
+    def next_msg(self, channel: str, deadline: float) -> dict[str, Any]:
         assert self.client is not None
         getter = getattr(self.client, f"get_{channel}_msg")
         try:

@@ -31,7 +31,7 @@ class LoggingGuard:
 
     def uninstall(self) -> None:
         """Restore the factory found at install, if ours is still in place."""
-        if logging.getLogRecordFactory() is self._factory:
+        if logging.getLogRecordFactory() == self._factory:
             logging.setLogRecordFactory(self._previous)
 
     def _factory(self, *args: Any, **kwargs: Any) -> logging.LogRecord:

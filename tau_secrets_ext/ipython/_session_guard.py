@@ -44,7 +44,7 @@ class SessionGuard:
         """Release held-back text and put the original ``send`` back."""
         self._book.stop()
         self._active = False
-        if vars(self._session).get("send") is not self._send:
+        if vars(self._session).get("send") != self._send:
             return  # someone wrapped on top of us: stay as a pass-through
         if self._had_own:
             self._session.send = self._original

@@ -1,0 +1,341 @@
+"""No registered key leaves a real kernel, on any channel, however it is split."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import textwrap
+import time
+
+import pytest
+from _kernel import Cell, Kernel, leaks, new_canary
+
+pytestmark = pytest.mark.kernel
+
+MASK = "[REDACTED:openai]"
+HUB_MASK = "[REDACTED:jupyterhub]"
+
+
+@pytest.fixture(scope="module")
+def key() -> str:
+    return new_canary()
+
+
+@pytest.fixture(scope="module")
+def hub_token() -> str:
+    return new_canary("hub")
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory, key, hub_token):
+    env = {"OPENAI_API_KEY": key, "JUPYTERHUB_API_TOKEN": hub_token}
+    with Kernel(tmp_path_factory.mktemp("kernel"), env=env) as k:
+        k.execute("import os, sys, time, threading; KEY = os.environ['OPENAI_API_KEY']")
+        yield k
+
+
+@pytest.fixture
+def run(kernel, key, hub_token):
+    """Run a cell; afterwards assert that nothing new leaked either secret."""
+    start = len(kernel.frames)
+
+    def _run(code: str, **kwargs) -> Cell:
+        return kernel.execute(textwrap.dedent(code), **kwargs)
+
+    yield _run
+    fresh = b"".join(kernel.frames[start:])
+    assert leaks(fresh, key) == []
+    assert leaks(fresh, hub_token) == []
+
+
+def test_whole_print_keeps_surrounding_text(run):
+    cell = run("print('before', KEY, 'after')")
+    assert cell.stdout == f"before {MASK} after\n"
+
+
+def test_character_at_a_time_print(run):
+    cell = run("for ch in KEY: print(ch, end='', flush=True)\nprint('!')")
+    assert cell.stdout == f"{MASK}!\n"
+
+
+def test_split_print_with_sleep_between_halves(run):
+    cell = run(
+        """
+        print('<' + KEY[:9], end='', flush=True)
+        time.sleep(0.5)
+        print(KEY[9:] + '>')
+        """
+    )
+    assert len(cell.of_type("stream")) >= 2
+    assert cell.stdout == f"<{MASK}>\n"
+
+
+def test_output_from_a_thread_after_the_cell_ended(run, kernel):
+    run(
+        """
+        def late():
+            time.sleep(0.3)
+            print('late', KEY[:7], end='', flush=True)
+            time.sleep(0.05)
+            print(KEY[7:], 'done', flush=True)
+        threading.Thread(target=late).start()
+        """
+    )
+    text = _stream_text(kernel.drain(2.0))
+    assert text == f"late {MASK} done\n"
+
+
+def test_output_from_a_timer_after_the_cell_ended(run, kernel):
+    run("threading.Timer(0.3, lambda: print('timer', KEY, flush=True)).start()")
+    assert _stream_text(kernel.drain(2.0)) == f"timer {MASK}\n"
+
+
+def test_shell_escape_and_subprocess(run, kernel):
+    mark = len(kernel.process_output())
+    cell = run(
+        """
+        !echo shell {KEY} end
+        import subprocess
+        subprocess.run(['echo', 'sub', KEY, 'end'], check=True)
+        """
+    )
+    time.sleep(0.3)
+    assert cell.stdout.count(MASK) == 2
+    assert f"shell {MASK} end" in cell.stdout
+    assert f"sub {MASK} end" in cell.stdout
+    assert MASK.encode() in kernel.process_output()[mark:]
+
+
+def test_os_write_to_fd_1_and_2(run, kernel):
+    mark = len(kernel.process_output())
+    cell = run(
+        """
+        os.write(1, ('fd1 ' + KEY + '\\n').encode())
+        os.write(2, ('fd2 ' + KEY + '\\n').encode())
+        """
+    )
+    time.sleep(0.3)
+    assert f"fd1 {MASK}" in cell.stdout
+    assert f"fd2 {MASK}" in cell.stderr
+    echoed = kernel.process_output()[mark:]
+    assert f"fd1 {MASK}".encode() in echoed
+    assert f"fd2 {MASK}".encode() in echoed
+
+
+def test_error_and_reply_are_scrubbed(run):
+    cell = run("raise ValueError('bad ' + KEY)")
+    error = cell.of_type("error")[0]["content"]
+    assert error["evalue"] == f"bad {MASK}"
+    assert any(MASK in line for line in error["traceback"])
+    assert cell.reply["content"]["evalue"] == f"bad {MASK}"
+
+
+def test_verbose_traceback_shows_locals_masked(run):
+    cell = run(
+        """
+        %xmode Verbose
+        def use(secret):
+            copy = secret
+            raise RuntimeError('failed')
+        use(KEY)
+        """
+    )
+    traceback = "\n".join(cell.of_type("error")[0]["content"]["traceback"])
+    assert MASK in traceback
+    run("%xmode Context")
+
+
+def test_chained_exceptions(run):
+    cell = run(
+        """
+        try:
+            raise KeyError(KEY)
+        except KeyError as exc:
+            raise RuntimeError('wrapped ' + KEY) from exc
+        """
+    )
+    traceback = "\n".join(cell.of_type("error")[0]["content"]["traceback"])
+    assert traceback.count(MASK) >= 2
+    assert "KeyError" in traceback
+
+
+def test_logging_to_a_file_handler(run, key, tmp_path):
+    path = tmp_path / "app.log"
+    run(
+        f"""
+        import logging
+        logger = logging.getLogger('tau.app.child')
+        handler = logging.FileHandler({str(path)!r})
+        logger.addHandler(handler)
+        logger.warning('token %s here', KEY)
+        try:
+            raise ValueError(KEY)
+        except ValueError:
+            logger.exception('failed with %r', {{'k': KEY}})
+        handler.close()
+        logger.removeHandler(handler)
+        """
+    )
+    text = path.read_text()
+    assert f"token {MASK} here" in text
+    assert text.count(MASK) >= 3
+    assert leaks(text, key) == []
+
+
+def test_warnings_warn(run):
+    cell = run("import warnings; warnings.warn('careful ' + KEY)")
+    assert f"careful {MASK}" in cell.stderr
+
+
+def test_rich_displays_and_metadata(run):
+    cell = run(
+        """
+        from IPython.display import HTML, JSON, Markdown, display
+        display(HTML('<b>' + KEY + '</b>'))
+        display(Markdown('*' + KEY + '*'))
+        display(JSON({'k': KEY}))
+        display({'text/plain': 'plain ' + KEY}, raw=True, metadata={'alt': KEY})
+        handle = display('first', display_id=True)
+        handle.update('second ' + KEY)
+        KEY
+        """
+    )
+    shown = json.dumps([m["content"] for m in cell.iopub])
+    assert shown.count(MASK) >= 7
+    assert f"<b>{MASK}</b>" in shown
+    result = cell.of_type("execute_result")[0]["content"]["data"]["text/plain"]
+    assert result == repr(MASK)
+    assert cell.of_type("update_display_data")
+
+
+def test_encoded_variants_printed(run):
+    cell = run(
+        """
+        import base64, json, urllib.parse
+        print(base64.b64encode(('user:' + KEY + '\\n').encode()).decode())
+        print(KEY.encode().hex())
+        print(json.dumps({'k': KEY}))
+        print(urllib.parse.quote(KEY))
+        """
+    )
+    assert cell.stdout.count("[REDACTED:") >= 4
+
+
+def test_widget_state_holding_the_key(run):
+    cell = run(
+        """
+        import ipywidgets
+        box = ipywidgets.Text(value=KEY, description='key')
+        display(box)
+        box.value = 'again ' + KEY
+        """
+    )
+    comms = cell.of_type("comm_open") + cell.of_type("comm_msg")
+    assert comms
+    assert MASK in json.dumps([m["content"] for m in comms])
+
+
+def test_inspect_reply(kernel, run):
+    run("x = 1")
+    reply = kernel.request("inspect", "KEY", 3, detail_level=0)
+    text = json.dumps(reply["content"])
+    assert MASK in text
+
+
+def test_complete_reply(kernel, run):
+    run("lookup = {KEY: 1}")
+    reply = kernel.request("complete", "lookup['tau", 11)
+    assert MASK in json.dumps(reply["content"]["matches"])
+
+
+def test_user_expressions(run):
+    cell = run("pass", user_expressions={"k": "KEY", "upper": "KEY.upper()"})
+    data = cell.reply["content"]["user_expressions"]["k"]["data"]["text/plain"]
+    assert data == repr(MASK)
+
+
+def test_history_request_and_input_echo(kernel, run, key):
+    cell = run(f"literal = {key!r}")
+    echo = cell.of_type("execute_input")[0]["content"]["code"]
+    assert echo == f"literal = {MASK!r}"
+    reply = kernel.request(
+        "history", hist_access_type="tail", n=100, raw=True, output=False
+    )
+    sources = [entry[2] for entry in reply["content"]["history"]]
+    assert f"literal = {MASK!r}" in sources
+
+
+def test_input_prompt_on_stdin_channel(kernel, key):
+    start = len(kernel.frames)
+    client = kernel.client
+    msg_id = client.execute("answer = input('key is ' + KEY + ': ')", allow_stdin=True)
+    deadline = time.monotonic() + 30
+    request = kernel.next_msg("stdin", deadline)
+    assert request["content"]["prompt"] == f"key is {MASK}: "
+    client.input("fine")
+    kernel.reply(msg_id, deadline)
+    assert leaks(b"".join(kernel.frames[start:]), key) == []
+
+
+def test_hub_token_in_environment_dump(run):
+    cell = run("print(dict(os.environ))")
+    assert HUB_MASK in cell.stdout
+    assert MASK in cell.stdout
+
+
+def test_key_registered_later_is_scrubbed_from_history(run, kernel):
+    later = new_canary("late")
+    run(f"db_password = {later!r}")
+    run("from tau_secrets_ext import protect; protect(db_password, 'db')")
+    start = len(kernel.frames)
+    cell = run(
+        """
+        hist = get_ipython().history_manager
+        hist.writeout_cache()
+        rows = hist.db.execute('select source, source_raw from history').fetchall()
+        print(any(db_password in s for s in In + _ih),
+              any(db_password in str(v) for k, v in globals().items()
+                  if k.startswith('_i')),
+              any(db_password in a + b for a, b in rows))
+        """
+    )
+    assert cell.stdout == "False False False\n"
+    shown = run("%history -n -l 10").stdout
+    assert "[REDACTED:db]" in shown
+    assert leaks(b"".join(kernel.frames[start:]), later) == []
+
+
+def test_unload_removes_and_reload_restores_the_guards(run):
+    cell = run(
+        """
+        import logging
+        shell = get_ipython()
+        before = logging.getLogRecordFactory()
+        %unload_ext tau_secrets_ext
+        print('send' in vars(shell.kernel.session),
+              logging.getLogRecordFactory() is before)
+        %load_ext tau_secrets_ext
+        from tau_secrets_ext.ipython import api, guards
+        first = guards.install(shell, api.scrubber())
+        wrapper = shell.kernel.session.send
+        print(guards.install(shell, api.scrubber()) is first,
+              shell.kernel.session.send == wrapper)
+        """
+    )
+    assert cell.stdout == "False False\nTrue True\n"
+    assert run("print(KEY)").stdout == f"{MASK}\n"
+
+
+def test_process_output_and_history_file_hold_no_key(kernel, key, hub_token):
+    kernel.execute(f"again = {key!r}")
+    kernel.execute("get_ipython().history_manager.writeout_cache()")
+    for data in (kernel.process_output(), kernel.history_file.read_bytes()):
+        assert leaks(data, key) == []
+        assert leaks(data, hub_token) == []
+    with sqlite3.connect(kernel.history_file) as db:
+        rows = db.execute("select source_raw from history").fetchall()
+    assert any(MASK in row[0] for row in rows)
+
+
+def _stream_text(messages: list[dict]) -> str:
+    return "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
