@@ -11,6 +11,7 @@ __all__ = [
     "BackendPermissionDenied",
     "BackendUnavailable",
     "InvalidSecret",
+    "KeyFileMissing",
     "PlaintextStoreWarning",
     "SecretNotFound",
     "SecretsError",
@@ -19,6 +20,7 @@ __all__ = [
     "StoreLocked",
     "StoreModeMismatch",
     "StorePermissionError",
+    "StorePermissionWarning",
     "UnsupportedStoreVersion",
     "WrongPassphrase",
 ]
@@ -42,6 +44,10 @@ class WrongPassphrase(StoreError):
 
 class StoreLocked(StoreError):
     """A keyed store was opened without its passphrase."""
+
+
+class KeyFileMissing(StoreError):
+    """An ``auto`` store exists but the key file that opens it does not."""
 
 
 class StoreCorrupted(StoreError):
@@ -86,3 +92,7 @@ class InvalidSecret(SecretsError, ValueError):
 
 class PlaintextStoreWarning(UserWarning):
     """The store keeps secrets unencrypted (mode ``none``)."""
+
+
+class StorePermissionWarning(UserWarning):
+    """A store file was group- or world-accessible and was set back to 0600."""

@@ -1,0 +1,448 @@
+"""SecretStore: secrets in one encrypted JSON file, safe against crashes and races.
+
+Every change is: take the file lock, reload if another process wrote, change
+a copy in memory, write it to a temporary file, fsync, ``os.replace``, fsync
+the folder, release. Readers check the file's identity (inode, size, times)
+before each read and reload when it changed. The file format, the modes and
+the error rules are described in docs/store.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+import platformdirs
+
+from ..core import crypto
+from ..core.errors import (
+    InvalidSecret,
+    PlaintextStoreWarning,
+    SecretNotFound,
+    StoreCorrupted,
+    StoreLocked,
+    StoreModeMismatch,
+    UnsupportedStoreVersion,
+    WrongPassphrase,
+)
+from ..core.secret import Secret
+from . import _files, _keys
+from ._checks import check_mode, check_name, check_provider, check_value
+from ._format import (
+    Document,
+    DowngradeError,
+    FormatError,
+    Header,
+    Record,
+    VersionError,
+    check_record,
+    load_document,
+    record_ad,
+)
+from ._records import RecordSet
+from ._sealing import Codec, new_header, open_header
+from .backends.base import SecretBackend, SecretInfo
+
+__all__ = ["SecretStore"]
+
+log = logging.getLogger(__name__)
+
+ENV_DIR = "TAU_SECRETS_DIR"
+ENV_PASSPHRASE = "TAU_SECRETS_PASSPHRASE"
+_UNLOCK_HINT = "run %tau_unlock, or set TAU_SECRETS_PASSPHRASE"
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class SecretStore(SecretBackend):
+    """Secrets kept in one file, encrypted unless mode ``none`` was asked for.
+
+    >>> store = SecretStore.open()          # doctest: +SKIP
+    >>> store.set("openai", key, provider="openai")   # doctest: +SKIP
+    >>> store.get("openai")                 # doctest: +SKIP
+    Secret('********')
+    """
+
+    # Argon2id costs for new keyed stores; tests lower them to stay fast.
+    _kdf_params: ClassVar[crypto.KdfParams] = crypto.KdfParams()
+
+    def __init__(self, path: Path, explicit: str | None, strict: bool) -> None:
+        """Use :meth:`open`; this only sets up an empty, unloaded store."""
+        self.path = path
+        self._explicit = explicit
+        self._strict = strict
+        self._lock = threading.RLock()
+        self._passphrase: Secret | None = None
+        self._derived: tuple[crypto.KdfParams, bytes] | None = None
+        self._pending_mode = explicit or "auto"
+        self._forget()
+
+    def _forget(self) -> None:
+        """Return to "no file on disk" state."""
+        self._header: Header | None = None
+        self._codec: Codec | None = None
+        self._records = RecordSet({}, plain=self._pending_mode == "none")
+        self._raw: bytes | None = None
+        self._signature: tuple[int, int, int, int] | None = None
+
+    # -- opening ---------------------------------------------------------------
+
+    @classmethod
+    def default_path(cls) -> Path:
+        """``$TAU_SECRETS_DIR/store.json``, else the user data folder's store."""
+        folder = os.environ.get(ENV_DIR)
+        if folder:
+            return Path(folder).expanduser() / "store.json"
+        return Path(platformdirs.user_data_dir("tau-secrets")) / "store.json"
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        encryption: str | None = None,
+        passphrase: str | None = None,
+        strict_permissions: bool = False,
+    ) -> SecretStore:
+        """Open the store at ``path`` (nothing is created until the first set)."""
+        where = Path(path).expanduser() if path is not None else cls.default_path()
+        store = cls(where, check_mode(encryption), strict_permissions)
+        if passphrase is None:
+            passphrase = os.environ.get(ENV_PASSPHRASE) or None
+        if passphrase is not None:
+            store._passphrase = Secret(passphrase)
+        store._first_load()
+        return store
+
+    @classmethod
+    def peek_mode(cls, path: str | os.PathLike[str] | None = None) -> str | None:
+        """The mode the store file records, read without any key; None if no file."""
+        where = Path(path).expanduser() if path is not None else cls.default_path()
+        snapshot = _files.read_secure(where)
+        if snapshot is None:
+            return None
+        return cls._parse(where, snapshot.data).header.mode
+
+    def _first_load(self) -> None:
+        with self._lock:
+            snapshot = _files.read_secure(self.path, strict=self._strict)
+            if snapshot is None:
+                self._prepare_new()
+            else:
+                self._load(snapshot)
+        if self.mode == "none":
+            warnings.warn(
+                f"{self.path} keeps secrets unencrypted (mode 'none'); encrypt it "
+                "with `tau-secrets rekey --encryption auto`",
+                PlaintextStoreWarning,
+                stacklevel=3,
+            )
+
+    def _prepare_new(self) -> None:
+        """For a store not yet on disk: derive the passphrase key now, if keyed."""
+        if self._pending_mode == "keyed":
+            self._passphrase_key(self._kdf_params.with_new_salt(), new=True)
+
+    # -- state -----------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """``auto``, ``keyed`` or ``none``: the file's mode, or the one it will get."""
+        return self._header.mode if self._header else self._pending_mode
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        """``plaintext`` for mode ``none``, else ``encrypted``."""
+        return "plaintext" if self.mode == "none" else "encrypted"
+
+    def __repr__(self) -> str:
+        return f"SecretStore(path={str(self.path)!r}, mode={self.mode!r})"
+
+    @staticmethod
+    def _parse(path: Path, data: bytes) -> Document:
+        try:
+            return load_document(data)
+        except VersionError as exc:
+            raise UnsupportedStoreVersion(
+                f"{path} uses {exc}, which this tau-secrets-ext cannot read; "
+                "upgrade tau-secrets-ext"
+            ) from None
+        except DowngradeError as exc:
+            raise WrongPassphrase(
+                f"{path} was altered: {exc} (a downgrade?); restore it from a backup"
+            ) from None
+        except FormatError as exc:
+            raise StoreCorrupted(
+                f"{path} is not a readable store: {exc}; restore it from a backup "
+                "or move it aside"
+            ) from None
+
+    def _load(self, snapshot: _files.FileSnapshot) -> None:
+        """Parse, authenticate and adopt a snapshot of the file."""
+        doc = self._parse(self.path, snapshot.data)
+        header = doc.header
+        self._check_mode(header.mode)
+        codec = self._codec_for(header, len(doc.records))
+        try:
+            codec.verify(doc.signed, doc.mac)
+        except crypto.CryptoError:
+            raise WrongPassphrase(
+                f"{self.path} was altered (its MAC does not match); restore it "
+                "from a backup"
+            ) from None
+        loaded = RecordSet(doc.records, plain=header.mode == "none")
+        self._header, self._codec, self._records = header, codec, loaded
+        self._raw, self._signature = snapshot.data, snapshot.signature
+        log.debug("loaded %d records from %s", len(loaded), self.path)
+
+    def _check_mode(self, mode: str) -> None:
+        if self._explicit is None or self._explicit == mode:
+            return
+        raise StoreModeMismatch(
+            f"{self.path} has mode {mode!r} but mode {self._explicit!r} was "
+            f"configured; convert it with `tau-secrets rekey --encryption "
+            f"{self._explicit}`, or stop configuring the mode"
+        )
+
+    def _codec_for(self, header: Header, count: int) -> Codec:
+        """The codec of ``header``, after checking the key against it."""
+        if self._header is not None and self._header == header and self._codec:
+            return self._codec
+        master: bytes | None = None
+        if header.mode == "none":
+            self._refuse_downgrade()
+        elif header.mode == "auto":
+            assert header.key_id is not None
+            master = _keys.require_key(
+                self.path, header.key_id, count, strict=self._strict
+            )
+        else:
+            assert header.kdf is not None
+            master = self._passphrase_key(header.kdf, new=False)
+        try:
+            return open_header(header, master)
+        except crypto.CryptoError:
+            what = "passphrase" if header.mode == "keyed" else "key file"
+            raise WrongPassphrase(
+                f"the {what} does not open {self.path}, or the file was altered; "
+                f"check the {what}, or restore the file from a backup"
+            ) from None
+
+    def _refuse_downgrade(self) -> None:
+        key_path = _keys.key_file_path(self.path)
+        if key_path.exists() or key_path.is_symlink():
+            raise WrongPassphrase(
+                f"{self.path} says mode 'none' but its key file {key_path} exists: "
+                "the header may have been altered (a downgrade). If you converted "
+                "it to 'none' yourself, delete the key file"
+            )
+
+    def _passphrase_key(self, kdf: crypto.KdfParams, *, new: bool) -> bytes:
+        """Derive (once per KDF parameters) the key of a keyed store."""
+        if self._derived is not None and self._derived[0] == kdf:
+            return self._derived[1]
+        if self._passphrase is None:
+            state = "a new keyed store needs" if new else "it is keyed and needs"
+            raise StoreLocked(
+                f"{self.path} is locked: {state} a passphrase; {_UNLOCK_HINT}"
+            )
+        passphrase = self._passphrase.reveal()
+        if new:
+            _keys.check_new_passphrase(passphrase)
+        elif len(passphrase) < crypto.MIN_PASSPHRASE_LENGTH:
+            raise WrongPassphrase(f"the passphrase does not open {self.path}")
+        try:
+            master = crypto.derive_passphrase_key(passphrase, kdf)
+        except ValueError:
+            raise InvalidSecret("the passphrase is not valid Unicode text") from None
+        self._derived = (kdf, master)
+        return master
+
+    def _open_record(
+        self, header: Header, codec: Codec, name: str, record: Record
+    ) -> str:
+        try:
+            check_record(name, record, header.mode == "none")
+            return codec.open(
+                record_ad(header.store_id, name, record), record.tag, record.body
+            )
+        except FormatError as exc:
+            raise StoreCorrupted(
+                f"{self.path} is not a readable store: {exc}; restore it from a backup"
+            ) from None
+        except crypto.CryptoError:
+            raise WrongPassphrase(
+                f"record {name!r} in {self.path} does not open: it was altered, "
+                "swapped or renamed; restore the file from a backup"
+            ) from None
+
+    def _refresh(self) -> None:
+        """Reload if another process changed the file since we last read it."""
+        try:
+            current = _files.signature(os.lstat(self.path))
+        except FileNotFoundError:
+            if self._header is not None:
+                self._forget()
+            return
+        if current != self._signature:
+            self._sync()
+
+    def _sync(self) -> None:
+        """Read the file and adopt it unless it is byte-for-byte what we hold."""
+        snapshot = _files.read_secure(self.path, strict=self._strict)
+        if snapshot is None:
+            if self._header is not None:
+                self._forget()
+        elif snapshot.data == self._raw:
+            self._signature = snapshot.signature
+        else:
+            self._load(snapshot)
+
+    # -- reading ---------------------------------------------------------------
+
+    def _find(self, name: str) -> Record:
+        check_name(name)
+        self._refresh()
+        record = self._records.get(name)
+        if record is None:
+            raise SecretNotFound(
+                f"no secret named {name!r} in {self.path}; "
+                "`tau-secrets list` shows the stored names"
+            )
+        return record
+
+    def _value(self, name: str, record: Record) -> str:
+        assert self._header is not None and self._codec is not None
+        return self._open_record(self._header, self._codec, name, record)
+
+    def get(self, name: str) -> Secret:
+        """Return the secret stored under ``name``."""
+        with self._lock:
+            return Secret(self._value(name, self._find(name)))
+
+    def names(self) -> list[str]:
+        """Return the stored names, sorted."""
+        with self._lock:
+            self._refresh()
+            return sorted(self._records.names())
+
+    def info(self, name: str) -> SecretInfo:
+        """Return provider, times and fingerprint of ``name``, never its value."""
+        with self._lock:
+            record = self._find(name)
+            assert self._codec is not None
+            value = self._value(name, record)
+            return SecretInfo(
+                name=name,
+                provider=record.provider,
+                created=record.created,
+                updated=record.updated,
+                fingerprint=self._codec.fingerprint(value),
+                source="store",
+            )
+
+    # -- writing ---------------------------------------------------------------
+
+    def _mutate(self, change: Callable[[Header, Codec, RecordSet], None]) -> None:
+        """Lock, reload, apply ``change`` to a copy, write it, adopt it."""
+        with self._lock, self._file_lock():
+            self._sync()
+            _files.remove_stale_temps(self.path)
+            header, codec = self._header_for_write()
+            records = self._records.copy()
+            change(header, codec, records)
+            self._write(header, codec, records)
+
+    def _file_lock(self) -> _files.contextlib.AbstractContextManager[None]:
+        _files.ensure_folder(self.path.parent)
+        return _files.locked(self.path)
+
+    def _write(self, header: Header, codec: Codec, records: RecordSet) -> None:
+        data = records.document(header, codec.sign)
+        self._signature = _files.atomic_write(self.path, data)
+        self._header, self._codec, self._records, self._raw = (
+            header,
+            codec,
+            records,
+            data,
+        )
+        log.debug("wrote %d records to %s", len(records), self.path)
+
+    def _header_for_write(self) -> tuple[Header, Codec]:
+        if self._header is not None and self._codec is not None:
+            return self._header, self._codec
+        return self._make_header(self._pending_mode, crypto.random_id(), None)
+
+    def _make_header(
+        self, mode: str, store_id: str, fingerprint_key: bytes | None
+    ) -> tuple[Header, Codec]:
+        """A fresh header for ``mode``; for auto, adds its key to the key file."""
+        fingerprint_key = fingerprint_key or crypto.new_key()
+        if mode == "keyed":
+            # A new store uses the salt its key was derived with at open.
+            if self._header is None and self._derived is not None:
+                kdf = self._derived[0]
+            else:
+                kdf = self._kdf_params.with_new_salt()
+            master = self._passphrase_key(kdf, new=True)
+            return new_header(mode, store_id, master, fingerprint_key, kdf=kdf)
+        if mode == "auto":
+            key_id, master = crypto.random_id(6), crypto.new_key()
+            keys = _keys.read_keys(self.path, strict=self._strict) or {}
+            _keys.write_keys(self.path, {**keys, key_id: master})
+            return new_header(mode, store_id, master, fingerprint_key, key_id=key_id)
+        if self._header is None:
+            self._refuse_downgrade()
+        return new_header(mode, store_id, None, fingerprint_key)
+
+    def set(self, name: str, value: str, *, provider: str | None = None) -> None:
+        """Store ``value`` under ``name``; ``provider=None`` keeps the old provider."""
+        check_name(name)
+        value = check_value(value)
+        provider = check_provider(provider)
+
+        def change(header: Header, codec: Codec, records: RecordSet) -> None:
+            old = records.get(name)
+            now = _now()
+            record = Record(
+                provider=provider if provider or not old else old.provider,
+                created=old.created if old else now,
+                updated=now,
+                tag="",
+                body="",
+            )
+            ad = record_ad(header.store_id, name, record)
+            tag, body = codec.seal(ad, value)
+            records.put(name, dataclasses.replace(record, tag=tag, body=body))
+
+        with self._lock:
+            self._mutate(change)
+
+    def delete(self, name: str) -> None:
+        """Remove the secret stored under ``name``."""
+        with self._lock:
+            self._find(name)
+            self._mutate(lambda header, codec, records: self._drop(records, name))
+
+    def _drop(self, records: RecordSet, name: str) -> None:
+        if records.get(name) is None:
+            raise SecretNotFound(f"no secret named {name!r} in {self.path}")
+        records.remove(name)
+
+    def rekey(
+        self, *, encryption: str | None = None, passphrase: str | None = None
+    ) -> None:
+        """Re-encrypt every record under a new key, optionally in another mode."""
+        from ._rekey import rekey
+
+        with self._lock:
+            rekey(self, encryption, passphrase)
