@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..core.errors import InvalidSecret
+from ..core.secret import Secret
 
 __all__ = ["MAX_NAME_LENGTH", "MAX_VALUE_BYTES", "check_name", "check_value"]
 
@@ -39,11 +40,13 @@ def _name_problem(name: str) -> str:
 
 
 def check_value(value: object, name: str = "") -> str:
-    """Return ``value`` if it may be stored, else raise ``InvalidSecret``.
+    """Return the value to store (a ``Secret`` revealed), else raise ``InvalidSecret``.
 
     The message names the secret and the broken rule, never the value or its
     length.
     """
+    if isinstance(value, Secret):
+        value = value.reveal()
     label = f"secret {name!r}" if name else "secret"
     if not isinstance(value, str):
         raise InvalidSecret(
