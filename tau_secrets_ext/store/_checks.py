@@ -1,6 +1,8 @@
-"""Validation of names, values, providers and modes, with messages that say why.
+"""Validation of providers and modes; names and values follow ``_validate``.
 
-No message repeats what it refuses: a "name" may well be a pasted key.
+Re-exports the shared name and value rules so every backend imports its
+checks from one module. No message repeats what it refuses: a "provider"
+may well be a pasted key.
 """
 
 from __future__ import annotations
@@ -8,8 +10,8 @@ from __future__ import annotations
 import os
 
 from ..core.errors import InvalidSecret, StoreError
-from ..core.secret import Secret
 from ._format import MODES, NAME_RE
+from ._validate import MAX_VALUE_BYTES, check_name, check_value
 
 __all__ = [
     "MAX_VALUE_BYTES",
@@ -19,17 +21,7 @@ __all__ = [
     "check_value",
 ]
 
-MAX_VALUE_BYTES = 64 * 1024
 ENV_MODE = "TAU_SECRETS_ENCRYPTION"
-
-
-def check_name(name: object) -> str:
-    """Return a valid secret name or raise ``InvalidSecret``."""
-    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
-        raise InvalidSecret(
-            "invalid secret name: use 1 to 64 letters, digits, '_', '.' or '-'"
-        )
-    return name
 
 
 def check_provider(provider: object) -> str | None:
@@ -41,28 +33,6 @@ def check_provider(provider: object) -> str | None:
             "invalid provider: use 1 to 64 letters, digits, '_', '.' or '-'"
         )
     return provider
-
-
-def check_value(value: object) -> str:
-    """Return a storable secret value or raise ``InvalidSecret`` saying why."""
-    if isinstance(value, Secret):
-        value = value.reveal()
-    if not isinstance(value, str):
-        raise InvalidSecret(f"a secret value must be a str, not {type(value).__name__}")
-    if not value:
-        raise InvalidSecret("the secret value is empty")
-    if value != value.strip():
-        raise InvalidSecret(
-            "the secret value starts or ends with whitespace (a pasted newline?); "
-            "strip it and try again"
-        )
-    try:
-        size = len(value.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise InvalidSecret("the secret value is not valid Unicode text") from None
-    if size > MAX_VALUE_BYTES:
-        raise InvalidSecret("the secret value is larger than 64 KiB")
-    return value
 
 
 def check_mode(mode: str | None) -> str | None:

@@ -407,7 +407,9 @@ class SecretStore(SecretBackend):
     def set(self, name: str, value: str, *, provider: str | None = None) -> None:
         """Store ``value`` under ``name``; ``provider=None`` keeps the old provider."""
         check_name(name)
-        value = check_value(value)
+        if isinstance(value, Secret):
+            value = value.reveal()
+        value = check_value(value, name)
         provider = check_provider(provider)
 
         def change(header: Header, codec: Codec, records: RecordSet) -> None:
