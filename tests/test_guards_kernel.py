@@ -9,6 +9,8 @@ import time
 
 import pytest
 from _kernel import Cell, Kernel, leaks, new_canary
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.kernel
 
@@ -335,6 +337,39 @@ def test_process_output_and_history_file_hold_no_key(kernel, key, hub_token):
     with sqlite3.connect(kernel.history_file) as db:
         rows = db.execute("select source_raw from history").fetchall()
     assert any(MASK in row[0] for row in rows)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_random_splits_and_pauses_never_join_into_the_key(kernel, key, data):
+    size = len(key) + 9
+    cuts = sorted(data.draw(st.sets(st.integers(1, size - 1), max_size=6)))
+    pauses = data.draw(
+        st.lists(
+            st.sampled_from([0.0, 0.01, 0.25]),
+            min_size=len(cuts) + 1,
+            max_size=len(cuts) + 1,
+        )
+    )
+    start = len(kernel.frames)
+    cell = kernel.execute(
+        textwrap.dedent(
+            f"""
+            text = 'pre ' + KEY + ' post'
+            bounds = [0, *{cuts!r}, len(text)]
+            for a, b, pause in zip(bounds, bounds[1:], {pauses!r}):
+                print(text[a:b], end='', flush=True)
+                time.sleep(pause)
+            print()
+            """
+        )
+    )
+    assert cell.stdout == f"pre {MASK} post\n"
+    assert leaks(b"".join(kernel.frames[start:]), key) == []
 
 
 def _stream_text(messages: list[dict]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,10 @@ WITHHELD = "[tau-secrets: output withheld]"
 BINARY_MIME = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"}
 )
+
+# Dict keys kept when withholding: protocol field names and mime types, which
+# hold no digits. Any other key is withheld like a value.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z_./+\-]{0,63}\Z")
 
 # Deeper nesting than this is treated as a failure, so the caller fails closed.
 _MAX_DEPTH = 200
@@ -61,8 +66,9 @@ def scrub_buffer(buf: Any, scrub: Callable[[str], str]) -> Any:
 def withhold_tree(obj: Any, keep_below: int, depth: int = 0) -> Any:
     """Replace every string of ``keep_below`` characters or more by WITHHELD.
 
-    Shorter strings are kept: they carry the protocol's own fields ("ok",
-    "idle", "stdout") and are too short to hold a whole secret.
+    Shorter strings are kept: they carry the protocol's own values ("ok",
+    "idle", "stdout") and are too short to hold a whole secret. Dict keys that
+    look like field names are kept too, so frontends can still parse replies.
     """
     if isinstance(obj, str):
         return obj if len(obj) < keep_below else WITHHELD
@@ -70,9 +76,7 @@ def withhold_tree(obj: Any, keep_below: int, depth: int = 0) -> Any:
         return WITHHELD
     if isinstance(obj, dict):
         return {
-            withhold_tree(key, keep_below, depth + 1): withhold_tree(
-                value, keep_below, depth + 1
-            )
+            _withhold_key(key, keep_below): withhold_tree(value, keep_below, depth + 1)
             for key, value in obj.items()
         }
     if isinstance(obj, list | tuple):
@@ -80,3 +84,9 @@ def withhold_tree(obj: Any, keep_below: int, depth: int = 0) -> Any:
     if isinstance(obj, bytes | bytearray | memoryview):
         return b""
     return obj
+
+
+def _withhold_key(key: Any, keep_below: int) -> Any:
+    if isinstance(key, str) and _FIELD_NAME.match(key):
+        return key
+    return withhold_tree(key, keep_below, _MAX_DEPTH)
