@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "HUB_TOKEN_VARS",
+    "KEY_CHARS",
     "KEY_PATTERNS",
+    "PATTERN_PREFIXES",
     "PROVIDERS",
     "Provider",
     "env_vars_for",
@@ -42,6 +44,11 @@ _GOOGLE = _p(r"AIza[0-9A-Za-z_-]{35}")
 _HF = _p(r"hf_[A-Za-z0-9]{30,}")
 _GROQ = _p(r"gsk_[A-Za-z0-9]{40,}")
 _OPENROUTER = _p(r"sk-or-v1-[a-f0-9]{40,}")
+_GITHUB = _p(r"ghp_[A-Za-z0-9]{36,}")
+_GITHUB_APP = _p(r"gh[ousr]_[A-Za-z0-9]{36,}")
+_GITHUB_PAT = _p(r"github_pat_[A-Za-z0-9_]{40,}")
+_AWS = _p(r"(?:AKIA|ASIA)[0-9A-Z]{16}")
+_SLACK = _p(r"xox[abposr]-[A-Za-z0-9-]{10,}")
 
 PROVIDERS: dict[str, Provider] = {
     p.name: p
@@ -72,12 +79,32 @@ KEY_PATTERNS: tuple[re.Pattern[str], ...] = (
     _HF,
     _GROQ,
     _OPENROUTER,
-    _p(r"ghp_[A-Za-z0-9]{36,}"),
-    _p(r"gh[ousr]_[A-Za-z0-9]{36,}"),
-    _p(r"github_pat_[A-Za-z0-9_]{40,}"),
-    _p(r"(?:AKIA|ASIA)[0-9A-Z]{16}"),
-    _p(r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+    _GITHUB,
+    _GITHUB_APP,
+    _GITHUB_PAT,
+    _AWS,
+    _SLACK,
 )
+
+#: Every character any of KEY_PATTERNS can match; a match starts after none.
+KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+#: The literal text each pattern's matches begin with. The scrubber looks for
+#: these first and runs a pattern only where one occurs; a pattern missing
+#: here is run over the whole text instead, which is correct but slow.
+PATTERN_PREFIXES: dict[re.Pattern[str], tuple[str, ...]] = {
+    _OPENAI: ("sk-",),
+    _ANTHROPIC: ("sk-ant-",),
+    _GOOGLE: ("AIza",),
+    _HF: ("hf_",),
+    _GROQ: ("gsk_",),
+    _OPENROUTER: ("sk-or-v1-",),
+    _GITHUB: ("ghp_",),
+    _GITHUB_APP: ("gho_", "ghu_", "ghs_", "ghr_"),
+    _GITHUB_PAT: ("github_pat_",),
+    _AWS: ("AKIA", "ASIA"),
+    _SLACK: tuple(f"xox{c}-" for c in "abposr"),
+}
 
 
 def provider_for(

@@ -1,0 +1,281 @@
+"""The compiled matcher: one read-only snapshot of everything to look for.
+
+Finding works in two stages. A prefilter runs over the UTF-8 bytes of the
+whole text and reports where a short anchor (the start of a literal, a block
+of a secret, a key-format prefix) occurs; clean text costs that one pass. A
+verifier then finds every literal, overlapping, in a small window around
+each anchor and turns hits into spans.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from ._holdback import Holdback
+from ._prefilter import Prefilter, str_automaton
+from ._variants import partial_sources, variants
+from .providers import KEY_CHARS
+
+__all__ = ["PATTERN", "Matcher", "Span"]
+
+log = logging.getLogger(__name__)
+
+#: Index of a span that a key format matched, not a registered secret.
+PATTERN = -1
+
+# Below this many characters the verifier runs over the whole text at once.
+_SMALL = 512
+
+# Anchors are cut to this length: long enough that random text does not hit
+# them, short enough that the prefilter stays fast.
+_ANCHOR = 8
+
+# A base64 literal may carry one partly encoded character and two "=".
+_EXTRA = 3
+
+
+class Span(NamedTuple):
+    """A run of text to mask: [start, end) and the secret index, or PATTERN."""
+
+    start: int
+    end: int
+    secret: int
+
+
+class _Whole(NamedTuple):
+    secret: int
+    left: frozenset[str]
+    right: frozenset[str]
+
+
+class _Block(NamedTuple):
+    secret: int
+    source: str
+    offset: int
+
+
+class _Prefix(NamedTuple):
+    pattern: re.Pattern[str]
+
+
+_Action = _Whole | _Block | _Prefix
+
+
+class Matcher:
+    """Everything registered at one moment, compiled; safe to share between threads."""
+
+    def __init__(
+        self,
+        values: Sequence[str],
+        *,
+        partial_length: int,
+        formats: dict[re.Pattern[str], tuple[str, ...]],
+        unanchored: Sequence[re.Pattern[str]] = (),
+        reserved: str = "",
+    ) -> None:
+        self.partial_length = partial_length
+        self.values = tuple(values)
+        self.actions: dict[str, list[_Action]] = {}
+        self.literals: list[str] = []
+        self.prefixes: list[str] = []
+        self._unanchored = tuple(unanchored)
+        self._holdback: Holdback | None = None
+        self._block = (partial_length + 1) // 2
+        for secret, value in enumerate(self.values):
+            self._add_secret(secret, value, reserved)
+        for pattern, prefixes in formats.items():
+            for prefix in prefixes:
+                self.actions.setdefault(prefix, []).append(_Prefix(pattern))
+                self.prefixes.append(prefix)
+
+        self._keys = list(self.actions)
+        self._longest = max(map(len, self.literals), default=0)
+        self._window = self._longest + _EXTRA
+        self._verifier = str_automaton(self._keys) if self._keys else None
+        self._prefilter = Prefilter({k[:_ANCHOR] for k in self._keys})
+        log.debug(
+            "matcher built: %d secrets, %d literals", len(values), len(self._keys)
+        )
+
+    def _add_secret(self, secret: int, value: str, reserved: str) -> None:
+        for variant in variants(value):
+            action = _Whole(secret, variant.left, variant.right)
+            self.actions.setdefault(variant.text, []).append(action)
+            self.literals.append(variant.text)
+        if self.partial_length <= 0:
+            return
+        size = self._block
+        for source in partial_sources(value):
+            if len(source) < self.partial_length:
+                continue
+            for offset in range(0, len(source) - size + 1, size):
+                block = source[offset : offset + size]
+                # A block inside a mask would re-mask masked text.
+                if block not in reserved:
+                    self.actions.setdefault(block, []).append(
+                        _Block(secret, source, offset)
+                    )
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing at all to look for."""
+        return self._verifier is None and not self._unanchored
+
+    def holdback(self) -> Holdback:
+        """The stream tail finder for this matcher, built on first use."""
+        if self._holdback is None:
+            sources = [
+                source
+                for value in self.values
+                for source in partial_sources(value)
+                if self.partial_length > 0 and len(source) >= self.partial_length
+            ]
+            self._holdback = Holdback(
+                self.literals, self.prefixes, sources, self.partial_length, KEY_CHARS
+            )
+        return self._holdback
+
+    def find(self, text: str) -> list[Span]:
+        """Spans to mask in ``text``: sorted, merged, never overlapping."""
+        if self.empty:
+            return []
+        if len(text) <= _SMALL:
+            spans = self._verify(text, 0, len(text))
+        else:
+            spans = []
+            for start, stop in self._windows(text):
+                spans += self._verify(text, start, stop)
+        for pattern in self._unanchored:
+            spans += [Span(m.start(), m.end(), PATTERN) for m in pattern.finditer(text)]
+        return _merge(spans)
+
+    def _windows(self, text: str) -> list[tuple[int, int]]:
+        data = text.encode("utf-8", "surrogatepass")
+        hits = self._prefilter.hits(data)
+        if not hits:
+            return []
+        windows = _merge_ranges(
+            (max(0, s - self._window), min(len(data), e + self._window))
+            for s, e in hits
+        )
+        if len(data) == len(text):
+            return windows
+        return _char_ranges(data, windows)
+
+    def _verify(self, text: str, start: int, stop: int) -> list[Span]:
+        if self._verifier is None:
+            return []
+        found: list[Span] = []
+        hits = self._verifier.find_matches_as_indexes(
+            text[start:stop], overlapping=True
+        )
+        for key_index, s, e in hits:
+            for action in self.actions[self._keys[key_index]]:
+                span = self._resolve(action, text, start + s, start + e)
+                if span is not None:
+                    found.append(span)
+        return found
+
+    def _resolve(self, action: _Action, text: str, s: int, e: int) -> Span | None:
+        if isinstance(action, _Whole):
+            return _widen(action, text, s, e)
+        if isinstance(action, _Block):
+            return self._extend_run(action, text, s, e)
+        match = action.pattern.match(text, s)
+        return Span(s, match.end(), PATTERN) if match else None
+
+    def _extend_run(self, block: _Block, text: str, s: int, e: int) -> Span | None:
+        source, left, right = block.source, block.offset, block.offset + e - s
+        s -= _common_suffix(text, s, source, left)
+        e += _common_prefix(text, e, source, right)
+        if e - s < self.partial_length:
+            return None
+        return Span(s, e, block.secret)
+
+
+def _common_prefix(text: str, pos: int, source: str, offset: int) -> int:
+    """Length of the run where text from ``pos`` agrees with source from ``offset``."""
+    rest = source[offset:]
+    if text.startswith(rest, pos):
+        return len(rest)
+    n = 0
+    while pos + n < len(text) and n < len(rest) and text[pos + n] == rest[n]:
+        n += 1
+    return n
+
+
+def _common_suffix(text: str, pos: int, source: str, offset: int) -> int:
+    """Length of the run where text before ``pos`` agrees with source before
+    ``offset``."""
+    head = source[:offset]
+    if text.endswith(head, 0, pos):
+        return len(head)
+    n = 0
+    while n < pos and n < offset and text[pos - 1 - n] == head[offset - 1 - n]:
+        n += 1
+    return n
+
+
+def _widen(whole: _Whole, text: str, s: int, e: int) -> Span:
+    # Take in the base64 characters that carry a few of the secret's bits.
+    if whole.left and s > 0 and text[s - 1] in whole.left:
+        s -= 1
+    if whole.right and e < len(text) and text[e] in whole.right:
+        e += 1
+        for _ in range(2):
+            if e < len(text) and text[e] == "=":
+                e += 1
+    return Span(s, e, whole.secret)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Join overlapping spans; a secret's name beats a pattern, longer beats shorter."""
+    spans.sort()
+    merged: list[Span] = []
+    best: list[tuple[bool, int]] = []
+    for span in spans:
+        weight = (span.secret != PATTERN, span.end - span.start)
+        if merged and span.start < merged[-1].end:
+            last = merged[-1]
+            secret = span.secret if weight > best[-1] else last.secret
+            best[-1] = max(best[-1], weight)
+            merged[-1] = Span(last.start, max(last.end, span.end), secret)
+        else:
+            merged.append(span)
+            best.append(weight)
+    return merged
+
+
+def _merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(ranges):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+# UTF-8 continuation bytes; deleting them leaves one byte per character.
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def _char_ranges(data: bytes, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Turn byte ranges of UTF-8 ``data`` into character ranges covering them."""
+    ranges = []
+    byte_pos = char_pos = 0
+    for s, e in windows:
+        while s > 0 and 0x80 <= data[s] < 0xC0:
+            s -= 1
+        while e < len(data) and 0x80 <= data[e] < 0xC0:
+            e += 1
+        s = max(s, byte_pos)
+        char_pos += len(data[byte_pos:s].translate(None, _CONTINUATION))
+        start = char_pos
+        char_pos += len(data[s:e].translate(None, _CONTINUATION))
+        byte_pos = e
+        ranges.append((start, char_pos))
+    return ranges

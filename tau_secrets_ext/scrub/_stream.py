@@ -1,0 +1,87 @@
+"""StreamScrubber: scrub text that arrives in pieces, never letting a secret
+through because it was split between two pieces."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .providers import KEY_CHARS
+
+if TYPE_CHECKING:
+    from ._matcher import Span
+    from .scrub import Snapshot
+
+__all__ = ["StreamScrubber"]
+
+log = logging.getLogger(__name__)
+
+# A held tail longer than this is released (scrubbed as if the stream ended
+# there), so that a long run of key characters cannot hold output forever.
+HOLD_LIMIT = 64 * 1024
+
+
+class StreamScrubber:
+    """Scrubs one stream; feed() returns what is safe to emit now."""
+
+    def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
+        self._snapshot = snapshot
+        self._held = ""
+        # The last character emitted: key formats must not follow a key
+        # character, and a partial run may have started before the tail.
+        self._before = ""
+
+    def __repr__(self) -> str:
+        return f"<StreamScrubber: {'pending' if self._held else 'idle'}>"
+
+    @property
+    def pending(self) -> bool:
+        """True while some text is held back."""
+        return bool(self._held)
+
+    def feed(self, text: str) -> str:
+        """Scrubbed text safe to emit now; a possible secret's start is held."""
+        buffer = self._held + text
+        if not buffer:
+            return ""
+        snapshot = self._snapshot()
+        spans = self._spans(snapshot, buffer)
+        cut = len(buffer)
+        if len(buffer) <= HOLD_LIMIT:
+            cut = self._cut(snapshot, buffer, spans)
+        emitted = [s for s in spans if s.end <= cut]
+        return self._emit(snapshot, buffer, cut, emitted)
+
+    def _cut(self, snapshot: Snapshot, buffer: str, spans: list[Span]) -> int:
+        after_key = bool(self._before) and self._before in KEY_CHARS
+        cut = snapshot.matcher.holdback().start(buffer, after_key)
+        for span in spans:
+            # A match that reaches the cut, or the end, may still grow.
+            if span.start < cut <= span.end or span.end == len(buffer):
+                return min(cut, span.start)
+        return cut
+
+    def flush(self) -> str:
+        """Release everything held, scrubbed."""
+        buffer, self._held = self._held, ""
+        if not buffer:
+            return ""
+        snapshot = self._snapshot()
+        return self._emit(snapshot, buffer, len(buffer), self._spans(snapshot, buffer))
+
+    def _spans(self, snapshot: Snapshot, buffer: str) -> list[Span]:
+        shift = len(self._before)
+        return [
+            span._replace(start=max(0, span.start - shift), end=span.end - shift)
+            for span in snapshot.matcher.find(self._before + buffer)
+            if span.end > shift
+        ]
+
+    def _emit(
+        self, snapshot: Snapshot, buffer: str, cut: int, spans: list[Span]
+    ) -> str:
+        self._held = buffer[cut:]
+        if cut:
+            self._before = buffer[cut - 1]
+        return snapshot.apply(buffer[:cut], spans)
