@@ -70,13 +70,13 @@ def _add_enable(subparsers: Any, name: str, func: Any, text: str) -> None:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from .nbscan import scan_paths
+    from ._runner import scan_paths
 
     return scan_paths(args.paths, out=sys.stdout, err=sys.stderr)
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from .nbscan import clean_paths
+    from ._runner import clean_paths
 
     return clean_paths(args.paths, out=sys.stdout, err=sys.stderr)
 

@@ -1,0 +1,66 @@
+"""The keys a scanner or the pre-save guard looks for: store and environment.
+
+Both run outside any kernel, as the same user, so they read the same store
+the kernels write and the provider variables the kernels would inherit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from ..core.errors import InvalidSecret, SecretsError, StoreLocked
+from ..scrub.providers import HUB_TOKEN_VARS, known_env_vars
+from ..scrub.scrub import Scrubber
+
+__all__ = ["open_store", "register_environment", "register_store", "store_note"]
+
+log = logging.getLogger(__name__)
+
+
+def register_environment(scrub: Scrubber) -> int:
+    """Register provider keys and hub tokens found in this process's env."""
+    names = {**known_env_vars(), **dict.fromkeys(HUB_TOKEN_VARS, "jupyterhub")}
+    count = 0
+    for var, name in names.items():
+        value = os.environ.get(var, "")
+        if len(value) >= scrub.min_length and _register(scrub, value, name):
+            count += 1
+    return count
+
+
+def open_store() -> Any:
+    """Open the default store; StoreLocked or another StoreError if it cannot."""
+    from ..store.store import SecretStore
+
+    return SecretStore.open()
+
+
+def register_store(scrub: Scrubber, store: Any) -> int:
+    """Register every value in ``store``; returns how many were new."""
+    count = 0
+    for name in store.names():
+        if _register(scrub, store.get(name).reveal(), name):
+            count += 1
+    log.debug("registered %d new stored keys", count)
+    return count
+
+
+def _register(scrub: Scrubber, value: str, name: str) -> bool:
+    """Register one value, skipping ones the scrubber refuses (too short)."""
+    try:
+        return scrub.register(value, name)
+    except InvalidSecret:
+        log.debug("skipped a value for %s that cannot be masked safely", name)
+        return False
+
+
+def store_note(exc: SecretsError) -> str:
+    """One line saying why stored keys are not checked; never a value."""
+    if isinstance(exc, StoreLocked):
+        return (
+            "the store is locked (keyed): checking key patterns only; set "
+            "TAU_SECRETS_PASSPHRASE to check stored keys too"
+        )
+    return f"stored keys not checked, key patterns only: {exc}"
