@@ -134,14 +134,18 @@ class KVClient:
         """Check once that the mount exists, may be used, and is KV version 2."""
         if self._mount_checked:
             return
-        try:
-            reply = self._send(
-                "checking the mount",
-                repr(self.mount),
-                lambda: self._client.adapter.get(
+
+        def request() -> dict[str, Any] | None:
+            try:
+                reply = self._client.adapter.get(
                     f"/v1/sys/internal/ui/mounts/{self.mount}"
-                ),
-            )
+                )
+            except (hvac_errors.InvalidPath, hvac_errors.InvalidRequest):
+                return None  # no such mount, or not a Vault server at all
+            return reply if isinstance(reply, dict) else None
+
+        try:
+            reply = self._send("checking the mount", repr(self.mount), request)
         except BackendPermissionDenied:
             reply = None  # a token with no access to the mount at all
 

@@ -14,7 +14,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from ...core.errors import (
@@ -23,8 +23,10 @@ from ...core.errors import (
     InvalidSecret,
     SecretNotFound,
     StoreCorrupted,
+    StoreError,
 )
 from ...core.secret import Secret
+from .._checks import check_provider
 from .._validate import check_name, check_value
 from ._vault_env import check_addr, clean_path, environment_settings
 from ._vault_kv import KVClient
@@ -114,12 +116,18 @@ class VaultBackend(SecretBackend):
     def set(self, name: str, value: str, *, provider: str | None = None) -> None:
         """Write ``value`` under ``name`` on the user's own path."""
         check_name(name)
-        check_value(value, name)
-        if provider is not None and (not isinstance(provider, str) or not provider):
-            raise InvalidSecret(f"the provider of secret {name!r} must be a name")
+        value = check_value(value, name)
+        provider = check_provider(provider)
 
         self._kv.write(f"{self.path}/{name}", {"value": value, "provider": provider})
         log.debug("wrote %s to %s", name, self.path)
+        # Whoever writes a path gives it its fingerprint key, so that readers,
+        # who may not write, find one (cached: only the first set pays). The
+        # value is stored by now: a failure here must not report it lost.
+        try:
+            self._fingerprint_key(self.path)
+        except StoreError:
+            log.debug("fingerprint key of %s not created yet", self.path)
 
     def get(self, name: str) -> Secret:
         """Return the secret from the own path, else the first shared path."""
@@ -235,8 +243,7 @@ def _is_name(entry: str) -> bool:
 
 
 def _iso(stamp: str) -> str:
-    """KV times (nanoseconds, 'Z') as ISO 8601 UTC with microseconds."""
-    whole, _, rest = stamp.rstrip("Z").partition(".")
-    micro = int((rest + "000000")[:6])
+    """A KV time (nanoseconds, 'Z') in the file store's form: whole seconds, UTC."""
+    whole = stamp.partition(".")[0].rstrip("Z")
     moment = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S")
-    return moment.replace(microsecond=micro, tzinfo=timezone.utc).isoformat()
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
