@@ -98,11 +98,15 @@ def read_secure(path: Path, *, strict: bool = False) -> FileSnapshot | None:
                 "point TAU_SECRETS_DIR at the real folder instead"
             ) from None
         raise _os_error(path, "read", exc) from None
-    with open(fd, "rb") as handle:
+    try:
         _check_file(path, fd, os.fstat(fd), strict)
-        data = handle.read()
-        st = os.fstat(fd)
-    return FileSnapshot(data, signature(st))
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read()
+        return FileSnapshot(data, signature(os.fstat(fd)))
+    except OSError as exc:
+        raise _os_error(path, "read", exc) from None
+    finally:
+        os.close(fd)
 
 
 def ensure_folder(folder: Path) -> None:
