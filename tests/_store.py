@@ -28,7 +28,9 @@ def passphrase() -> str:
     return "tau-pass-" + secrets.token_urlsafe(12)
 
 
-def open_store(path: Path | None, mode: str, pw: str | None = None) -> SecretStore:
+def open_store(
+    path: Path | None, mode: str | None, pw: str | None = None
+) -> SecretStore:
     """Open quietly (mode none warns on every open) with the given mode."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
