@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ._matcher import PATTERN
 from .providers import KEY_CHARS
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class StreamScrubber:
         # The last character emitted: key formats must not follow a key
         # character, and a partial run may have started before the tail.
         self._before = ""
+        self._in_run = False
 
     def __repr__(self) -> str:
         return f"<StreamScrubber: {'pending' if self._held else 'idle'}>"
@@ -42,16 +44,26 @@ class StreamScrubber:
 
     def feed(self, text: str) -> str:
         """Scrubbed text safe to emit now; a possible secret's start is held."""
+        if self._in_run:
+            # The rest of a key-format match released at the limit is masked
+            # already, as scrub() would mask the whole run.
+            rest = text.lstrip(KEY_CHARS)
+            self._in_run = not rest
+            text = rest
         buffer = self._held + text
         if not buffer:
             return ""
         snapshot = self._snapshot()
         spans = self._spans(snapshot, buffer)
-        cut = len(buffer)
-        if len(buffer) <= HOLD_LIMIT:
-            cut = self._cut(snapshot, buffer, spans)
-        emitted = [s for s in spans if s.end <= cut]
-        return self._emit(snapshot, buffer, cut, emitted)
+        if len(buffer) > HOLD_LIMIT:
+            self._in_run = bool(spans) and spans[-1] == (
+                spans[-1].start,
+                len(buffer),
+                PATTERN,
+            )
+            return self._emit(snapshot, buffer, len(buffer), spans)
+        cut = self._cut(snapshot, buffer, spans)
+        return self._emit(snapshot, buffer, cut, [s for s in spans if s.end <= cut])
 
     def _cut(self, snapshot: Snapshot, buffer: str, spans: list[Span]) -> int:
         after_key = bool(self._before) and self._before in KEY_CHARS
@@ -64,7 +76,7 @@ class StreamScrubber:
 
     def flush(self) -> str:
         """Release everything held, scrubbed."""
-        buffer, self._held = self._held, ""
+        buffer, self._held, self._in_run = self._held, "", False
         if not buffer:
             return ""
         snapshot = self._snapshot()
