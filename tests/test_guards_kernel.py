@@ -72,6 +72,17 @@ def test_split_print_with_sleep_between_halves(run):
     assert cell.stdout == f"<{MASK}>\n"
 
 
+def test_held_back_tail_is_released_before_idle(run, key):
+    cell = run("print('short', end=' '); print(KEY[:5], end='')")
+    assert cell.stdout == "short " + key[:5]
+    assert cell.iopub[-1]["content"]["execution_state"] == "idle"
+
+
+def test_partial_exposure_is_masked(run):
+    cell = run("print('head', KEY[:20]); print(KEY[4:24], 'tail')")
+    assert cell.stdout == f"head {MASK}\n{MASK} tail\n"
+
+
 def test_output_from_a_thread_after_the_cell_ended(run, kernel):
     run(
         """
@@ -237,6 +248,19 @@ def test_widget_state_holding_the_key(run):
     assert MASK in json.dumps([m["content"] for m in comms])
 
 
+def test_comm_buffers_are_scrubbed(run, key):
+    cell = run(
+        """
+        from comm import create_comm
+        channel = create_comm(target_name='tau-test', data={'note': KEY})
+        channel.send({'size': 1}, buffers=[b'raw ' + KEY.encode() + b' end'])
+        """
+    )
+    sent = [m for m in cell.of_type("comm_msg") if m["buffers"]]
+    assert bytes(sent[0]["buffers"][0]) == f"raw {MASK} end".encode()
+    assert MASK in cell.of_type("comm_open")[0]["content"]["data"]["note"]
+
+
 def test_inspect_reply(kernel, run):
     run("x = 1")
     reply = kernel.request("inspect", "KEY", 3, detail_level=0)
@@ -370,6 +394,24 @@ def test_random_splits_and_pauses_never_join_into_the_key(kernel, key, data):
     )
     assert cell.stdout == f"pre {MASK} post\n"
     assert leaks(b"".join(kernel.frames[start:]), key) == []
+
+
+def test_process_output_is_scrubbed_without_fd_capture(tmp_path, key):
+    # Under pytest (nbval) ipykernel does not capture fd 1 and 2: C-level and
+    # subprocess output goes straight to the process output, the CI log.
+    env = {"OPENAI_API_KEY": key, "PYTEST_CURRENT_TEST": "nbval-like"}
+    with Kernel(tmp_path, env=env) as k:
+        k.execute(
+            "import os, subprocess\n"
+            "key = os.environ['OPENAI_API_KEY']\n"
+            "os.write(1, ('fd1 ' + key + '\\n').encode())\n"
+            "subprocess.run(['echo', 'sub', key])"
+        )
+        time.sleep(0.5)
+        output = k.process_output()
+    assert f"fd1 {MASK}".encode() in output
+    assert f"sub {MASK}".encode() in output
+    assert leaks(output, key) == []
 
 
 def _stream_text(messages: list[dict]) -> str:
