@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 VENV6 ?= .venv-ipykernel6
 STAMP6 := $(VENV6)/.installed-stamp
 
-.PHONY: test lint pytest test-ipykernel6 venv clean
+.PHONY: test lint pytest test-ipykernel6 venv clean lab demo test-notebooks
 
 venv: $(STAMP)
 
@@ -24,6 +24,24 @@ $(STAMP6): pyproject.toml
 	$(VENV6)/bin/python -m pip install -q -e '.[test]' 'ipykernel==6.29.*'
 	touch $@
 
+# The server extension's config is shared data of the package: reinstall
+# when it changes so that $(VENV)/etc/jupyter has it.
+$(STAMP): jupyter-config/jupyter_server_config.d/tau_secrets_ext.json
+
+# JupyterLab on 127.0.0.1 with the quickstart open, the tau kernelspec in
+# $(VENV), the user's default store (auto mode) and throwaway demo keys.
+lab: $(STAMP)
+	$(VENV)/bin/tau-secrets kernelspec install --sys-prefix
+	$(PY) notebooks/demo_env.py lab
+
+# The quickstart run headlessly, its outputs printed: every key is masked.
+demo: $(STAMP)
+	$(PY) notebooks/demo_env.py demo
+
+# The example notebooks, their stored outputs compared strictly (nbval).
+test-notebooks: $(STAMP)
+	$(PY) -m pytest --nbval notebooks/ -p no:cacheprovider -q
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check tau_secrets_ext tests bench
 	$(VENV)/bin/ruff check tau_secrets_ext tests bench
@@ -35,7 +53,7 @@ pytest: $(STAMP)
 test-ipykernel6: $(STAMP6)
 	$(VENV6)/bin/python -m pytest -m kernel
 
-test: lint pytest test-ipykernel6
+test: lint pytest test-notebooks test-ipykernel6
 
 clean:
 	rm -rf $(VENV) $(VENV6) .pytest_cache .mypy_cache .ruff_cache
