@@ -92,12 +92,20 @@ def test_a_failing_scrub_withholds_the_record(log_file, canary):
             raise RuntimeError("broken")
 
     guard = LoggingGuard(Broken())
+    own = logging.getLogger("tau_secrets_ext")
+    own.setLevel(logging.DEBUG)
     try:
         logger, path = log_file
+        own.addHandler(logger.handlers[0])
         logger.warning("token %s", canary)
     finally:
+        own.removeHandler(logger.handlers[0])
+        own.setLevel(logging.NOTSET)
         guard.uninstall()
-    assert path.read_text() == "WARNING [tau-secrets: output withheld]\n"
+    assert path.read_text() == (
+        "DEBUG log record withheld: RuntimeError\n"
+        "WARNING [tau-secrets: output withheld]\n"
+    )
 
 
 def test_uninstall_restores_the_factory(scrubber):

@@ -8,6 +8,7 @@ would miss records of child loggers.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ class LoggingGuard:
 
     def __init__(self, scrubber: Scrubber):
         self._scrubber = scrubber
+        self._busy = threading.local()
         self._previous = logging.getLogRecordFactory()
         logging.setLogRecordFactory(self._factory)
 
@@ -36,11 +38,18 @@ class LoggingGuard:
 
     def _factory(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = self._previous(*args, **kwargs)
+        if getattr(self._busy, "active", False):
+            # Our own DEBUG line about a failure, made while handling a record:
+            # it holds a type name only, and scrubbing it could recurse.
+            return record
+        self._busy.active = True
         try:
             self._scrub_record(record)
         except Exception as exc:
             _withhold(record)
             log.debug("log record withheld: %s", type(exc).__name__)
+        finally:
+            self._busy.active = False
         return record
 
     def _scrub_record(self, record: logging.LogRecord) -> None:
