@@ -135,8 +135,7 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
-    temp = path.with_name(f".{path.name}{_TEMP_MARK}{secrets.token_hex(8)}")
+def _write_temp(temp: Path, data: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(temp, flags, FILE_MODE)
     try:
@@ -147,14 +146,15 @@ def _write_temp(path: Path, data: bytes) -> Path:
         os.fsync(fd)
     finally:
         os.close(fd)
-    return temp
 
 
 def atomic_write(path: Path, data: bytes) -> tuple[int, int, int, int]:
     """Replace ``path`` with ``data`` atomically; return the new file's signature."""
-    temp: Path | None = None
+    temp: Path | None = path.with_name(
+        f".{path.name}{_TEMP_MARK}{secrets.token_hex(8)}"
+    )
     try:
-        temp = _write_temp(path, data)
+        _write_temp(temp, data)
         os.replace(temp, path)
         temp = None
         _fsync_folder(path.parent)
