@@ -261,6 +261,30 @@ def test_comm_buffers_are_scrubbed(run, key):
     assert MASK in cell.of_type("comm_open")[0]["content"]["data"]["note"]
 
 
+def test_a_failing_scrubber_withholds_output(run):
+    # A fault injected into the kernel's real scrubber: the failure path.
+    cell = run(
+        """
+        from tau_secrets_ext.ipython.api import scrubber
+        Scrub, Stream = type(scrubber()), type(scrubber().stream())
+        real_scrub, real_feed = Scrub.scrub, Stream.feed
+        def broken(self, text):
+            raise RuntimeError('injected')
+        Scrub.scrub, Stream.feed = broken, broken
+        try:
+            print('printed', KEY)
+            display({'text/plain': 'shown ' + KEY}, raw=True)
+        finally:
+            Scrub.scrub, Stream.feed = real_scrub, real_feed
+        """
+    )
+    withheld = "[tau-secrets: output withheld]"
+    assert cell.stdout == withheld + "\n"
+    shown = cell.of_type("display_data")[0]["content"]["data"]["text/plain"]
+    assert shown == withheld
+    assert cell.reply["content"]["status"] == "ok"
+
+
 def test_inspect_reply(kernel, run):
     run("x = 1")
     reply = kernel.request("inspect", "KEY", 3, detail_level=0)
