@@ -48,6 +48,10 @@ class Holdback:
             self._index_source(source)
         self._prefixes = tuple(prefixes)
         self._key_chars = key_chars
+        # A held tail ends with a character of a literal, a source or a key.
+        self._chars = frozenset(
+            "".join((*literals, *sources, key_chars if prefixes else ""))
+        )
 
     def _index_source(self, source: str) -> None:
         for offset in range(len(source)):
@@ -58,6 +62,8 @@ class Holdback:
 
     def start(self, text: str, after_key_char: bool = False) -> int:
         """Index where the held tail of ``text`` begins (``len(text)``: none)."""
+        if not text or text[-1] not in self._chars:
+            return len(text)
         return min(
             self._literal_start(text),
             self._short_start(text),
@@ -90,19 +96,20 @@ class Holdback:
         return n
 
     def _partial_start(self, text: str) -> int:
-        # Shorter suffixes of a run are runs too, so the first hit, trying
-        # the longest first, is the answer.
-        n = len(text)
-        for k in range(min(n, self._partial - 1), 0, -1):
-            tail = text[n - k :]
-            if k < _Q:
-                if tail in self._tiny:
-                    return n - k
-                continue
-            for source, offset in self._grams.get(tail[:_Q], ()):
-                if source.startswith(tail, offset):
-                    return n - k
-        return n
+        # Every suffix of a run of a secret is a run too, so grow the tail
+        # one character at a time until it stops being one.
+        n, k = len(text), 0
+        while k < min(n, self._partial - 1) and self._is_run(text[n - k - 1 :]):
+            k += 1
+        return n - k
+
+    def _is_run(self, tail: str) -> bool:
+        if len(tail) < _Q:
+            return tail in self._tiny
+        return any(
+            source.startswith(tail, offset)
+            for source, offset in self._grams.get(tail[:_Q], ())
+        )
 
     def _key_run_start(self, text: str, after_key_char: bool) -> int:
         n = len(text)

@@ -31,7 +31,7 @@ _SMALL = 512
 
 # Anchors are cut to this length: long enough that random text does not hit
 # them, short enough that the prefilter stays fast.
-_ANCHOR = 8
+_ANCHOR = 6
 
 # A base64 literal may carry one partly encoded character and two "=".
 _EXTRA = 3
@@ -140,17 +140,17 @@ class Matcher:
 
     def find(self, text: str) -> list[Span]:
         """Spans to mask in ``text``: sorted, merged, never overlapping."""
-        if self.empty:
-            return []
-        if len(text) <= _SMALL:
+        spans: list[Span] = []
+        if self._verifier is None:
+            pass
+        elif len(text) <= _SMALL:
             spans = self._verify(text, 0, len(text))
         else:
-            spans = []
             for start, stop in self._windows(text):
                 spans += self._verify(text, start, stop)
         for pattern in self._unanchored:
             spans += [Span(m.start(), m.end(), PATTERN) for m in pattern.finditer(text)]
-        return _merge(spans)
+        return _merge(spans) if spans else spans
 
     def _windows(self, text: str) -> list[tuple[int, int]]:
         data = text.encode("utf-8", "surrogatepass")
@@ -166,12 +166,13 @@ class Matcher:
         return _char_ranges(data, windows)
 
     def _verify(self, text: str, start: int, stop: int) -> list[Span]:
-        if self._verifier is None:
-            return []
-        found: list[Span] = []
+        assert self._verifier is not None
         hits = self._verifier.find_matches_as_indexes(
             text[start:stop], overlapping=True
         )
+        if not hits:
+            return []
+        found: list[Span] = []
         for key_index, s, e in hits:
             for action in self.actions[self._keys[key_index]]:
                 span = self._resolve(action, text, start + s, start + e)

@@ -61,6 +61,15 @@ def _build(anchors: list[bytes]) -> list[ahocorasick_rs.BytesAhoCorasick]:
     return [ahocorasick_rs.BytesAhoCorasick(anchors, implementation=kind)]
 
 
+# A DFA is the fastest verifier on short texts, but its size grows with the
+# total length of the literals.
+_STR_DFA_CHARS = 100_000
+
+
 def str_automaton(literals: list[str]) -> ahocorasick_rs.AhoCorasick:
     """An automaton reporting every occurrence of every literal in a str."""
-    return ahocorasick_rs.AhoCorasick(literals, store_patterns=False)
+    small = sum(map(len, literals)) <= _STR_DFA_CHARS
+    kind = ahocorasick_rs.Implementation.DFA if small else None
+    return ahocorasick_rs.AhoCorasick(
+        literals, store_patterns=False, implementation=kind
+    )

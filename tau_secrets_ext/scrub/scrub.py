@@ -205,8 +205,11 @@ class Scrubber:
 
     def scrub(self, text: str) -> str:
         """``text`` with every secret, variant and key format masked."""
-        snapshot = self.snapshot()
-        return snapshot.apply(text, snapshot.matcher.find(text))
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.version != self._version:
+            snapshot = self.snapshot()
+        spans = snapshot.matcher.find(text)
+        return snapshot.apply(text, spans) if spans else text
 
     def find(self, text: str) -> list[Finding]:
         """Where secrets and key formats occur in ``text``, in order."""

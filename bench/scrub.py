@@ -1,0 +1,153 @@
+"""In-process scrubbing speed, side by side with json.dumps and bytes.find.
+
+Run: ``.venv/bin/python bench/scrub.py`` (``--quick`` for a smoke run).
+Every figure is the median of ``--repeat`` runs. The real-kernel part is
+bench/scrub_kernel.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import secrets
+import statistics
+import time
+from collections.abc import Callable
+
+import ahocorasick_rs
+
+from tau_secrets_ext.scrub.scrub import Scrubber
+
+_VOCABULARY = """
+the data frame model loss epoch value index print result train test None
+True False 0.125 42 -7.5e3 shape (100, 3) dtype: float64 Name: col_a ==>
+{'a': 1} [1, 2, 3] INFO WARNING step=17 lr=3e-4 acc 0.9812 /home/user/x.py
+"""
+_WORDS = _VOCABULARY.split()
+
+
+def log_text(size: int, seed: int = 1) -> str:
+    """Notebook-like output: words, numbers, punctuation, newlines."""
+    rnd = random.Random(seed)
+    lines, total = [], 0
+    while total < size:
+        line = " ".join(rnd.choices(_WORDS, k=rnd.randint(3, 15))) + "\n"
+        lines.append(line)
+        total += len(line)
+    return "".join(lines)[:size]
+
+
+def noise_text(size: int) -> str:
+    """Random printable ASCII, the worst case for any prefilter."""
+    table = bytes(32 + i % 95 for i in range(256))
+    return os.urandom(size).translate(table).decode("ascii")
+
+
+def make_key() -> str:
+    return "tau" + secrets.token_urlsafe(30)
+
+
+def scrubber_with(n: int) -> Scrubber:
+    scrubber = Scrubber()
+    for i in range(n):
+        scrubber.register(make_key(), f"key{i}")
+    scrubber.snapshot()
+    return scrubber
+
+
+def median_seconds(func: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def per_call_us(func: Callable[[], object], repeat: int, calls: int = 20_000) -> float:
+    return 1e6 * median_seconds(lambda: [func() for _ in range(calls)], repeat) / calls
+
+
+def alternatives(scrubber: Scrubber) -> dict[str, Callable[[str], object]]:
+    """Other matchers over the same literals, for comparison."""
+    literals = list(scrubber.snapshot().matcher.actions)
+    str_ac = ahocorasick_rs.AhoCorasick(literals)
+    bytes_dfa = ahocorasick_rs.BytesAhoCorasick(
+        [s.encode() for s in literals], implementation=ahocorasick_rs.Implementation.DFA
+    )
+    regex = re.compile(
+        "|".join(map(re.escape, sorted(literals, key=len, reverse=True)))
+    )
+    return {
+        "one str automaton pass": lambda t: str_ac.find_matches_as_indexes(t, True),
+        "one bytes DFA pass": lambda t: bytes_dfa.find_matches_as_indexes(t.encode()),
+        "one re alternation": lambda t: regex.search(t),
+    }
+
+
+def bench_corpus(name: str, text: str, repeat: int, big: Scrubber) -> list[str]:
+    mb = len(text.encode()) / 1e6
+    rows = [f"\n## {name}: {mb:.0f} MB"]
+
+    def row(label: str, seconds: float, ref: float | None = None) -> float:
+        ratio = f"  {ref / seconds:5.2f}x json.dumps" if ref else ""
+        rows.append(f"{label:<44} {mb / seconds:8.0f} MB/s{ratio}")
+        return seconds
+
+    key = make_key().encode()
+    data = text.encode()
+    ref = row("json.dumps", median_seconds(lambda: json.dumps(text), repeat))
+    row("bytes.find (one key)", median_seconds(lambda: data.find(key), repeat))
+    ten = scrubber_with(10)
+    row("scrub, 10 secrets", median_seconds(lambda: ten.scrub(text), repeat), ref)
+    row("scrub, 1000 secrets", median_seconds(lambda: big.scrub(text), repeat), ref)
+    for label, func in alternatives(ten).items():
+        piece = text if "re " not in label else text[: len(text) // 10]
+        scale = len(text) / len(piece)
+        seconds = scale * median_seconds(lambda p=piece, f=func: f(p), min(repeat, 3))
+        row(f"  alt, 10 secrets: {label}", seconds, ref)
+    return rows
+
+
+def bench_small(repeat: int, big: Scrubber) -> list[str]:
+    line = log_text(80)
+    kilo = log_text(1023, seed=2) + "\n"
+    ten = scrubber_with(10)
+    stream = ten.stream()
+    cases: list[tuple[str, Callable[[], object], int]] = [
+        ("json.dumps, 80 chars", lambda: json.dumps(line), 20_000),
+        ("scrub, 80 chars, 10 secrets", lambda: ten.scrub(line), 20_000),
+        ("scrub, 80 chars, 1000 secrets", lambda: big.scrub(line), 20_000),
+        ("stream feed, 1 KB line, 10 secrets", lambda: stream.feed(kilo), 5_000),
+    ]
+    rows = ["\n## per call"]
+    for label, func, calls in cases:
+        rows.append(f"{label:<36} {per_call_us(func, repeat, calls):8.2f} us")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run every in-process measurement and print one table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mb", type=int, default=10, help="text size in MB")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure")
+    parser.add_argument("--quick", action="store_true", help="1 MB, 3 runs")
+    args = parser.parse_args(argv)
+    size, repeat = (1, 3) if args.quick else (args.mb, args.repeat)
+
+    start = time.perf_counter()
+    big = scrubber_with(1000)
+    build = time.perf_counter() - start
+    rows = [f"# bench/scrub.py: medians of {repeat} runs, cpu count {os.cpu_count()}"]
+    rows.append(f"compile 1000 secrets: {build:.2f} s")
+    rows += bench_corpus("notebook-like text", log_text(size * 1_000_000), repeat, big)
+    rows += bench_corpus("random printable", noise_text(size * 1_000_000), repeat, big)
+    rows += bench_small(repeat, big)
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
