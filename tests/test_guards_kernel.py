@@ -119,6 +119,21 @@ def test_shell_escape_and_subprocess(run, kernel):
     assert MASK.encode() in kernel.process_output()[mark:]
 
 
+def test_forked_child_process_output(run):
+    cell = run(
+        """
+        import multiprocessing
+        child = multiprocessing.get_context('fork').Process(
+            target=print, args=('child', KEY, 'end'), kwargs={'flush': True}
+        )
+        child.start()
+        child.join()
+        time.sleep(0.3)
+        """
+    )
+    assert f"child {MASK} end" in cell.stdout
+
+
 def test_os_write_to_fd_1_and_2(run, kernel):
     mark = len(kernel.process_output())
     cell = run(

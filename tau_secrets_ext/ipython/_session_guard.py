@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from jupyter_client.session import Message
+
 from ._streams import Pending, StreamBook
 from ._walk import WITHHELD, scrub_buffer, scrub_tree, withhold_tree
 
@@ -75,6 +77,8 @@ class SessionGuard:
                 header,
                 metadata,
             )
+        if isinstance(msg_or_type, Message):
+            msg_or_type = _plain(msg_or_type)
         if isinstance(msg_or_type, dict):
             msg = msg_or_type
             buffers = buffers or msg.get("buffers") or []
@@ -167,6 +171,13 @@ class SessionGuard:
             "stream", {"name": entry.name, "text": text}, parent=entry.parent
         )
         self._original(entry.socket, out, ident=entry.ident)
+
+
+def _plain(obj: Any) -> Any:
+    """A ``Message`` (attribute dict) turned into plain dicts, so all is walked."""
+    if isinstance(obj, Message):
+        return {key: _plain(value) for key, value in vars(obj).items()}
+    return obj
 
 
 def _msg_type(msg: dict[str, Any]) -> str:

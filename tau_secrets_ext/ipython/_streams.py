@@ -9,8 +9,10 @@ cells that already went idle (background threads), on a short timer.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +61,7 @@ class StreamBook:
             target=self._timer_loop, name="tau-secrets-stream-release", daemon=True
         )
         self._thread.start()
+        _forget_after_fork(self)
 
     def feed(
         self, socket: Any, ident: Any, parent: dict[str, Any], name: str, text: str
@@ -103,6 +106,12 @@ class StreamBook:
         self._thread.join(timeout=2)
         self.release_all()
 
+    def _reset_in_child(self) -> None:
+        """After a fork: a fresh lock (the old one may be held) and no timer."""
+        self._lock = threading.RLock()
+        self._pending.clear()
+        self._stopped = True
+
     def _release_one(self, entry: Pending) -> None:
         text = entry.stream.flush()
         if text:
@@ -139,3 +148,14 @@ class StreamBook:
                     self._release_one(self._pending.pop(key))
                 except Exception as exc:  # the timer must survive a bad send
                     log.debug("timed release failed: %s", type(exc).__name__)
+
+
+def _forget_after_fork(book: StreamBook) -> None:
+    ref = weakref.ref(book)
+
+    def reset() -> None:
+        alive = ref()
+        if alive is not None:
+            alive._reset_in_child()
+
+    os.register_at_fork(after_in_child=reset)
