@@ -69,6 +69,7 @@ def test_find_reports_names_and_positions(canary) -> None:
         ("[REDACTED:name]", "mask"),
         ("xx[REDACTED:name]yy", "mask"),
         ("REDACTED:na", "mask"),
+        ("\ud800" + "x" * 20, "surrogate"),
     ],
 )
 def test_bad_values_are_refused_with_a_reason(value, reason) -> None:
@@ -195,3 +196,18 @@ def test_register_during_scrubbing_on_other_threads(canary) -> None:
         t.join()
     assert errors == []
     assert all(s.scrub(k) == "[REDACTED:late]" for k in keys)
+
+
+@pytest.mark.parametrize("size", [10, 2000])
+def test_text_with_lone_surrogates_is_scrubbed(scrubber, canary, size) -> None:
+    filler = "\udcff\u00e9" * size
+    text = f"{filler}{canary}{filler}"
+    assert scrubber.scrub(text) == f"{filler}[REDACTED:canary]{filler}"
+    stream = scrubber.stream()
+    out = stream.feed(text[: size + 10]) + stream.feed(text[size + 10 :])
+    assert out + stream.flush() == f"{filler}[REDACTED:canary]{filler}"
+
+
+def test_scrub_refuses_non_text(scrubber) -> None:
+    with pytest.raises(TypeError, match="bytes"):
+        scrubber.scrub(b"raw bytes")  # type: ignore[arg-type]

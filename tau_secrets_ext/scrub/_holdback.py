@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._prefilter import str_automaton
+from ._prefilter import str_automaton, without_surrogates
 
 __all__ = ["Holdback"]
 
@@ -64,6 +64,12 @@ class Holdback:
         """Index where the held tail of ``text`` begins (``len(text)``: none)."""
         if not text or text[-1] not in self._chars:
             return len(text)
+        try:
+            return self._start(text, after_key_char)
+        except UnicodeEncodeError:
+            return self._start(without_surrogates(text), after_key_char)
+
+    def _start(self, text: str, after_key_char: bool) -> int:
         return min(
             self._literal_start(text),
             self._short_start(text),

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from ._holdback import Holdback
-from ._prefilter import Prefilter, str_automaton
+from ._prefilter import Prefilter, str_automaton, without_surrogates
 from ._variants import partial_sources, variants
 from .providers import KEY_CHARS
 
@@ -140,6 +140,14 @@ class Matcher:
 
     def find(self, text: str) -> list[Span]:
         """Spans to mask in ``text``: sorted, merged, never overlapping."""
+        try:
+            return self._find(text)
+        except UnicodeEncodeError:
+            # Registered secrets are valid UTF-8, so a surrogate is never
+            # part of one.
+            return self._find(without_surrogates(text))
+
+    def _find(self, text: str) -> list[Span]:
         spans: list[Span] = []
         if self._verifier is None:
             pass

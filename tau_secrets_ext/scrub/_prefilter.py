@@ -9,11 +9,12 @@ falls back to one DFA pass at a few hundred MB/s.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 import ahocorasick_rs
 
-__all__ = ["Prefilter", "str_automaton"]
+__all__ = ["Prefilter", "str_automaton", "without_surrogates"]
 
 log = logging.getLogger(__name__)
 
@@ -73,3 +74,12 @@ def str_automaton(literals: list[str]) -> ahocorasick_rs.AhoCorasick:
     return ahocorasick_rs.AhoCorasick(
         literals, store_patterns=False, implementation=kind
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (which str automata refuse) replaced by
+    U+FFFD: one character for one, so positions stay valid."""
+    return _SURROGATE.sub("\ufffd", text)

@@ -184,6 +184,12 @@ class Scrubber:
         if not isinstance(value, str):
             kind = type(value).__name__
             raise InvalidSecret(f"the secret {name!r} must be a str, not {kind}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidSecret(
+                f"the secret {name!r} contains a lone surrogate, which is not text"
+            ) from None
         if not value.strip():
             raise InvalidSecret(f"the secret {name!r} is empty or only whitespace")
         if len(value) < self._min_length:
@@ -205,6 +211,8 @@ class Scrubber:
 
     def scrub(self, text: str) -> str:
         """``text`` with every secret, variant and key format masked."""
+        if not isinstance(text, str):
+            raise TypeError(f"scrub() needs a str, not {type(text).__name__}")
         snapshot = self._snapshot
         if snapshot is None or snapshot.version != self._version:
             snapshot = self.snapshot()
