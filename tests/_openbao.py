@@ -21,6 +21,7 @@ from pathlib import Path
 import hvac
 import pytest
 import requests
+from hvac import exceptions as hvac_errors
 
 START_TIMEOUT = 20.0
 
@@ -176,8 +177,23 @@ class BaoServer:
             self.client().sys.enable_secrets_engine(
                 "kv", path="secret", options={"version": "2"}
             )
+            self._wait_until_kv_ready()
         else:
             client.sys.submit_unseal_key(self.unseal_key)
+
+    def _wait_until_kv_ready(self) -> None:
+        """A new KV v2 mount refuses requests (400) while it sets itself up."""
+        kv = self.client().secrets.kv.v2
+
+        def ready() -> None:
+            try:
+                kv.read_secret_metadata(path="tau-probe")
+            except hvac_errors.InvalidPath:
+                return
+            except hvac_errors.InvalidRequest as error:
+                raise OSError("KV mount not ready") from error
+
+        self._poll(ready)
 
     def _wait_until_listening(self) -> None:
         port = int(self.addr.rsplit(":", 1)[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 
 import pytest
 from _openbao import BaoServer, shared_dev_server, unique_user
@@ -200,6 +201,21 @@ def test_entries_written_without_this_package(team):
     assert alice.info("external").fingerprint == NO_FINGERPRINT  # no admin key yet
     with pytest.raises(StoreCorrupted, match="no 'value' field"):
         alice.get("no-value")
+
+
+def test_times_survive_an_overwrite_by_another_tool(team):
+    alice = team.alice()
+    alice.set("rotated", _value())
+    created = alice.info("rotated").created
+    time.sleep(1.1)  # times have one-second resolution
+    team.bao.client().secrets.kv.v2.create_or_update_secret(
+        path=f"{team.alice_path}/rotated", secret={"value": _value()}
+    )
+
+    info = alice.info("rotated")
+
+    assert info.created == created
+    assert info.updated > created
 
 
 # Configuration.

@@ -16,6 +16,7 @@ from ...core.errors import (
     BackendConfigError,
     BackendPermissionDenied,
     BackendUnavailable,
+    StoreError,
 )
 from ...core.secret import Secret
 
@@ -32,8 +33,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Connection refusals are retried briefly (a server restarting, a proxy
-# reconnecting); a timeout is not, since it has already cost the full wait.
+# Pauses between attempts at a transient failure: three attempts in all,
+# well under a second of waiting.
 RETRY_DELAYS = (0.1, 0.3)
 
 
@@ -168,32 +169,56 @@ class KVClient:
         for delay in (*RETRY_DELAYS, None):
             try:
                 return request()
-            except requests.Timeout:
-                raise BackendUnavailable(
-                    f"the Vault server at {self.addr} did not answer within "
-                    f"{self.timeout:g} s while {action} {where}"
-                ) from None
-            except requests.ConnectionError:
-                if delay is None:
-                    raise BackendUnavailable(
-                        f"cannot reach the Vault server at {self.addr} while "
-                        f"{action} {where}: is it running, and is VAULT_ADDR right?"
-                    ) from None
-                log.debug("connection to %s failed; retrying", self.addr)
+            except (hvac_errors.VaultError, requests.RequestException, ValueError) as e:
+                if delay is None or not _transient(e):
+                    raise self._translate(e, action, where) from None
+                log.debug("%s from %s; retrying", type(e).__name__, self.addr)
                 time.sleep(delay)
-            except (hvac_errors.Forbidden, hvac_errors.Unauthorized):
-                raise BackendPermissionDenied(
-                    f"permission denied {action} {where}: the Vault token has "
-                    "no policy for this path, or it has expired"
-                ) from None
-            except hvac_errors.VaultDown as error:
-                raise BackendUnavailable(_down_message(self.addr, error)) from None
-            except (hvac_errors.VaultError, requests.RequestException, ValueError):
-                raise BackendUnavailable(
-                    f"the Vault server at {self.addr} failed while {action} "
-                    f"{where}; try again, or ask the admin to check its logs"
-                ) from None
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _translate(self, error: Exception, action: str, where: str) -> StoreError:
+        """The one line a user sees for ``error``: what, where, what to do."""
+        log.debug(
+            "%s from %s while %s %s", type(error).__name__, self.addr, action, where
+        )
+        if isinstance(error, requests.Timeout):
+            return BackendUnavailable(
+                f"the Vault server at {self.addr} did not answer within "
+                f"{self.timeout:g} s while {action} {where}"
+            )
+        if isinstance(error, requests.ConnectionError):
+            return BackendUnavailable(
+                f"cannot reach the Vault server at {self.addr} while "
+                f"{action} {where}: is it running, and is VAULT_ADDR right?"
+            )
+        if isinstance(error, (hvac_errors.Forbidden, hvac_errors.Unauthorized)):
+            return BackendPermissionDenied(
+                f"permission denied {action} {where}: the Vault token has "
+                "no policy for this path, or it has expired"
+            )
+        if isinstance(error, hvac_errors.VaultDown):
+            return BackendUnavailable(_down_message(self.addr, error))
+        return BackendUnavailable(
+            f"the Vault server at {self.addr} failed while {action} "
+            f"{where}; try again, or ask the admin to check its logs"
+        )
+
+
+def _transient(error: Exception) -> bool:
+    """Worth a quick retry: refused or dropped connections, a server in transition.
+
+    A timeout is not: it has already cost the whole wait.
+    """
+    if isinstance(error, requests.Timeout):
+        return False
+    return isinstance(
+        error,
+        (
+            requests.ConnectionError,
+            hvac_errors.InternalServerError,
+            hvac_errors.BadGateway,
+        ),
+    )
 
 
 def _down_message(addr: str, error: Exception) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -37,6 +38,7 @@ __all__ = ["NO_FINGERPRINT", "VaultBackend"]
 log = logging.getLogger(__name__)
 
 FINGERPRINT_KEY = ".tau/fingerprint-key"
+_KV_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 #: Shown instead of a fingerprint where a path has no fingerprint key.
 NO_FINGERPRINT = "-"
 
@@ -119,7 +121,16 @@ class VaultBackend(SecretBackend):
         value = check_value(value, name)
         provider = check_provider(provider)
 
-        self._kv.write(f"{self.path}/{name}", {"value": value, "provider": provider})
+        where = f"{self.path}/{name}"
+        record = {"value": value, "provider": provider}
+        try:
+            previous = self._kv.metadata(where)
+        except BackendPermissionDenied:
+            previous = None  # a write-only policy; the write says if it may
+        if previous is not None:
+            # Kept in the record so that info() needs one request, not two.
+            record["created"] = previous["created_time"]
+        self._kv.write(where, record)
         log.debug("wrote %s to %s", name, self.path)
         # Whoever writes a path gives it its fingerprint key, so that readers,
         # who may not write, find one (cached: only the first set pays). The
@@ -168,17 +179,35 @@ class VaultBackend(SecretBackend):
         """Provider, times, fingerprint and source of ``name``; never its value."""
         path, reply = self._find(name)
         data = reply["data"]
-        meta = self._kv.metadata(f"{path}/{name}") or reply["metadata"]
         provider = data.get("provider")
 
         return SecretInfo(
             name=name,
             provider=provider if isinstance(provider, str) and provider else None,
-            created=_iso(meta["created_time"]),
-            updated=_iso(meta.get("updated_time") or meta["created_time"]),
+            created=_iso(self._created(path, name, reply)),
+            updated=_iso(reply["metadata"]["created_time"]),
             fingerprint=self._fingerprint(path, data.get("value")),
             source=self.source_of(path),
         )
+
+    def __contains__(self, name: object) -> bool:
+        # One read where the key is, instead of listing every path.
+        if not isinstance(name, str) or not _is_name(name):
+            return False
+        paths = (self.path, *self.shared_paths)
+        return any(self._kv.read(f"{path}/{name}") is not None for path in paths)
+
+    def _created(self, path: str, name: str, reply: dict[str, Any]) -> str:
+        """When the first version was written (the current one's time is 'updated')."""
+        version = reply["metadata"]
+        if version.get("version") == 1:
+            return str(version["created_time"])
+        kept = reply["data"].get("created")
+        if isinstance(kept, str) and _KV_TIME.match(kept):
+            return kept
+        # Overwritten by another tool, which kept no creation time.
+        meta = self._kv.metadata(f"{path}/{name}") or version
+        return str(meta["created_time"])
 
     def _find(self, name: str) -> tuple[str, dict[str, Any]]:
         check_name(name)
