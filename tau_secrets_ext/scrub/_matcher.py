@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from ._holdback import Holdback
 from ._prefilter import Prefilter, str_automaton, without_surrogates
+from ._spans import PATTERN, Span, char_ranges, merge_ranges, merge_spans
 from ._variants import partial_sources, variants
 from .providers import KEY_CHARS
 
 __all__ = ["PATTERN", "Matcher", "Span"]
 
 log = logging.getLogger(__name__)
-
-#: Index of a span that a key format matched, not a registered secret.
-PATTERN = -1
 
 # Below this many characters the verifier runs over the whole text at once.
 _SMALL = 512
@@ -35,14 +33,6 @@ _ANCHOR = 6
 
 # A base64 literal may carry one partly encoded character and two "=".
 _EXTRA = 3
-
-
-class Span(NamedTuple):
-    """A run of text to mask: [start, end) and the secret index, or PATTERN."""
-
-    start: int
-    end: int
-    secret: int
 
 
 class _Whole(NamedTuple):
@@ -158,20 +148,20 @@ class Matcher:
                 spans += self._verify(text, start, stop)
         for pattern in self._unanchored:
             spans += [Span(m.start(), m.end(), PATTERN) for m in pattern.finditer(text)]
-        return _merge(spans) if spans else spans
+        return merge_spans(spans) if spans else spans
 
     def _windows(self, text: str) -> list[tuple[int, int]]:
         data = text.encode("utf-8", "surrogatepass")
         hits = self._prefilter.hits(data)
         if not hits:
             return []
-        windows = _merge_ranges(
+        windows = merge_ranges(
             (max(0, s - self._window), min(len(data), e + self._window))
             for s, e in hits
         )
         if len(data) == len(text):
             return windows
-        return _char_ranges(data, windows)
+        return char_ranges(data, windows)
 
     def _verify(self, text: str, start: int, stop: int) -> list[Span]:
         assert self._verifier is not None
@@ -238,53 +228,3 @@ def _widen(whole: _Whole, text: str, s: int, e: int) -> Span:
             if e < len(text) and text[e] == "=":
                 e += 1
     return Span(s, e, whole.secret)
-
-
-def _merge(spans: list[Span]) -> list[Span]:
-    """Join overlapping spans; a secret's name beats a pattern, longer beats shorter."""
-    spans.sort()
-    merged: list[Span] = []
-    best: list[tuple[bool, int]] = []
-    for span in spans:
-        weight = (span.secret != PATTERN, span.end - span.start)
-        if merged and span.start < merged[-1].end:
-            last = merged[-1]
-            secret = span.secret if weight > best[-1] else last.secret
-            best[-1] = max(best[-1], weight)
-            merged[-1] = Span(last.start, max(last.end, span.end), secret)
-        else:
-            merged.append(span)
-            best.append(weight)
-    return merged
-
-
-def _merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for s, e in sorted(ranges):
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
-
-
-# UTF-8 continuation bytes; deleting them leaves one byte per character.
-_CONTINUATION = bytes(range(0x80, 0xC0))
-
-
-def _char_ranges(data: bytes, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Turn byte ranges of UTF-8 ``data`` into character ranges covering them."""
-    ranges = []
-    byte_pos = char_pos = 0
-    for s, e in windows:
-        while s > 0 and 0x80 <= data[s] < 0xC0:
-            s -= 1
-        while e < len(data) and 0x80 <= data[e] < 0xC0:
-            e += 1
-        s = max(s, byte_pos)
-        char_pos += len(data[byte_pos:s].translate(None, _CONTINUATION))
-        start = char_pos
-        char_pos += len(data[s:e].translate(None, _CONTINUATION))
-        byte_pos = e
-        ranges.append((start, char_pos))
-    return ranges
