@@ -150,19 +150,18 @@ def _write_temp(temp: Path, data: bytes) -> None:
 
 def atomic_write(path: Path, data: bytes) -> tuple[int, int, int, int]:
     """Replace ``path`` with ``data`` atomically; return the new file's signature."""
-    temp: Path | None = path.with_name(
-        f".{path.name}{_TEMP_MARK}{secrets.token_hex(8)}"
-    )
+    temp = path.with_name(f".{path.name}{_TEMP_MARK}{secrets.token_hex(8)}")
+    replaced = False
     try:
         _write_temp(temp, data)
         os.replace(temp, path)
-        temp = None
+        replaced = True
         _fsync_folder(path.parent)
         return signature(os.lstat(path))
     except OSError as exc:
         raise _os_error(path, "write", exc) from None
     finally:
-        if temp is not None:
+        if not replaced:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
 
