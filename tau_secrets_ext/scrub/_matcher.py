@@ -82,8 +82,9 @@ class Matcher:
                 self.prefixes.append(prefix)
 
         self._keys = list(self.actions)
-        self._longest = max(map(len, self.literals), default=0)
-        self._window = self._longest + _EXTRA
+        # Hits and windows are in UTF-8 bytes.
+        longest = max((len(k.encode()) for k in self._keys), default=0)
+        self._window = longest + _EXTRA
         self._verifier = str_automaton(self._keys) if self._keys else None
         self._prefilter = Prefilter({k[:_ANCHOR] for k in self._keys})
         log.debug(
@@ -108,11 +109,6 @@ class Matcher:
                     self.actions.setdefault(block, []).append(
                         _Block(secret, source, offset)
                     )
-
-    @property
-    def empty(self) -> bool:
-        """True when there is nothing at all to look for."""
-        return self._verifier is None and not self._unanchored
 
     def holdback(self) -> Holdback:
         """The stream tail finder for this matcher, built on first use."""
