@@ -158,14 +158,14 @@ class Kernel:
     def _client(self) -> BlockingKernelClient:
         assert self._km is not None
         channel = type("Channel", (_Recording,), {"frames": self.frames})
-        client = BlockingKernelClient(
+        # Made by the manager, the client asks it whether the kernel lives,
+        # rather than a heartbeat that a busy machine can miss.
+        return self._km.client(
             shell_channel_class=channel,
             iopub_channel_class=channel,
             stdin_channel_class=channel,
             control_channel_class=channel,
         )
-        client.load_connection_info(self._km.get_connection_info())
-        return client
 
     def stop(self) -> None:
         """Shut the kernel down and close the process output file."""

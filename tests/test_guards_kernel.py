@@ -300,6 +300,29 @@ def test_a_failing_scrubber_withholds_output(run):
     assert cell.reply["content"]["status"] == "ok"
 
 
+def test_debugger_variable_replies(kernel, key):
+    start = len(kernel.frames)
+    replies = []
+    for seq, command, arguments in (
+        (1, "inspectVariables", {}),
+        (2, "richInspectVariables", {"variableName": "KEY"}),
+    ):
+        request = {"type": "request", "seq": seq, "command": command}
+        msg = kernel.client.session.msg(
+            "debug_request", {**request, "arguments": arguments}
+        )
+        kernel.client.control_channel.send(msg)
+        deadline = time.monotonic() + 30
+        while True:
+            reply = kernel.next_msg("control", deadline)
+            if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+                replies.append(reply["content"])
+                break
+    assert replies[0]["success"], replies[0]
+    assert MASK in json.dumps(replies)
+    assert leaks(b"".join(kernel.frames[start:]), key) == []
+
+
 def test_inspect_reply(kernel, run):
     run("x = 1")
     reply = kernel.request("inspect", "KEY", 3, detail_level=0)
