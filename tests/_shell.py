@@ -52,9 +52,13 @@ def ip() -> Iterator[Any]:
             setattr(scrubber(), name, value)
 
 
-def magic(shell: Any, name: str, line: str = "") -> Any:
-    """Run ``%name line`` and return what the magic returned."""
-    return shell.run_line_magic(name, line)
+def magic(shell: Any, magic_name: str, line: str = "") -> Any:
+    """Run ``%magic_name line`` and return what the magic returned.
+
+    IPython expands ``{word}`` in a magic line from the caller's variables;
+    this function has none that tests put in braces.
+    """
+    return shell.run_line_magic(magic_name, line)
 
 
 def assert_hidden(text: str, value: str) -> None:

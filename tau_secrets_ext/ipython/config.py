@@ -70,7 +70,8 @@ class TauSecrets(Configurable):
     mask = Unicode(
         "[REDACTED:{name}]",
         help="Text that replaces a secret in output; '{name}' becomes the "
-        "secret's name.",
+        "secret's name (write '{{name}}' in a %config line: IPython expands "
+        "braces there).",
     ).tag(config=True)
 
     min_secret_length = Int(

@@ -69,7 +69,8 @@ class SecretInput(VBox):
         self._status = Label("")
         super().__init__([HBox([self._box, self._button]), self._status])
         self._box.observe(self._value_arrived, names="value")
-        self._box.on_submit(self._submitted)
+        # Enter arrives as a custom "submit" message (on_submit is deprecated).
+        self._box.on_msg(self._custom_msg)
         self._button.on_click(self._submitted)
 
     @property
@@ -109,6 +110,10 @@ class SecretInput(VBox):
             return _FAILED
         self._box.disabled = self._button.disabled = True
         return status
+
+    def _custom_msg(self, _widget: object, content: Any, _buffers: object) -> None:
+        if isinstance(content, dict) and content.get("event") == "submit":
+            self._submitted(None)
 
     def _submitted(self, _source: object) -> None:
         # Enter and the button arrive after the value (if one was typed).
