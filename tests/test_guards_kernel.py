@@ -29,15 +29,24 @@ def hub_token() -> str:
 
 
 @pytest.fixture(scope="module")
-def kernel(tmp_path_factory, key, hub_token):
-    env = {"OPENAI_API_KEY": key, "JUPYTERHUB_API_TOKEN": hub_token}
+def jpy_token() -> str:
+    return new_canary("jpy")
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory, key, hub_token, jpy_token):
+    env = {
+        "OPENAI_API_KEY": key,
+        "JUPYTERHUB_API_TOKEN": hub_token,
+        "JPY_API_TOKEN": jpy_token,
+    }
     with Kernel(tmp_path_factory.mktemp("kernel"), env=env) as k:
         k.execute("import os, sys, time, threading; KEY = os.environ['OPENAI_API_KEY']")
         yield k
 
 
 @pytest.fixture
-def run(kernel, key, hub_token):
+def run(kernel, key, hub_token, jpy_token):
     """Run a cell; afterwards assert that nothing new leaked either secret."""
     start = len(kernel.frames)
 
@@ -48,6 +57,7 @@ def run(kernel, key, hub_token):
     fresh = b"".join(kernel.frames[start:])
     assert leaks(fresh, key) == []
     assert leaks(fresh, hub_token) == []
+    assert leaks(fresh, jpy_token) == []
 
 
 def test_whole_print_keeps_surrounding_text(run):
@@ -367,7 +377,7 @@ def test_input_prompt_on_stdin_channel(kernel, key):
 
 def test_hub_token_in_environment_dump(run):
     cell = run("print(dict(os.environ))")
-    assert HUB_MASK in cell.stdout
+    assert cell.stdout.count(HUB_MASK) == 2
     assert MASK in cell.stdout
 
 
