@@ -17,28 +17,12 @@ from typing import Any
 
 import nbformat
 import pytest
-from _kernel import Cell, leaks
-from _kernel import Kernel as _Kernel
-from jupyter_client.blocking.client import BlockingKernelClient
+from _kernel import Cell, Kernel, leaks
 from nbclient import NotebookClient
 
 from tau_secrets_ext import SecretStore
 
 pytestmark = pytest.mark.kernel
-
-
-class Kernel(_Kernel):
-    """The shared harness, with its client owned by the kernel manager.
-
-    A client without a manager judges the kernel by its heartbeat, which a
-    busy machine misses during startup ("Kernel died before replying");
-    with the manager as parent it asks the process itself.
-    """
-
-    def _client(self) -> BlockingKernelClient:
-        client = super()._client()
-        client.parent = self._km
-        return client
 
 
 def _collect(k: Kernel, msg_id: str, timeout: float = 60) -> Cell:
