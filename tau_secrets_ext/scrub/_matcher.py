@@ -17,7 +17,7 @@ from typing import NamedTuple
 from ._holdback import Holdback
 from ._prefilter import Prefilter, str_automaton, without_surrogates
 from ._spans import PATTERN, Span, char_ranges, merge_ranges, merge_spans
-from ._variants import partial_sources, variants
+from ._variants import Forms
 from .providers import KEY_CHARS
 
 __all__ = ["PATTERN", "Matcher", "Span"]
@@ -30,9 +30,6 @@ _SMALL = 512
 # Anchors are cut to this length: long enough that random text does not hit
 # them, short enough that the prefilter stays fast.
 _ANCHOR = 6
-
-# A base64 literal may carry one partly encoded character and two "=".
-_EXTRA = 3
 
 
 class _Whole(NamedTuple):
@@ -59,53 +56,57 @@ class Matcher:
 
     def __init__(
         self,
-        values: Sequence[str],
+        secrets: Sequence[Forms],
         *,
         partial_length: int,
         formats: dict[re.Pattern[str], tuple[str, ...]],
         unanchored: Sequence[re.Pattern[str]] = (),
-        reserved: str = "",
+        reserved: Sequence[str] = (),
     ) -> None:
         self.partial_length = partial_length
-        self.values = tuple(values)
+        self.secrets = tuple(secrets)
         self.actions: dict[str, list[_Action]] = {}
         self.literals: list[str] = []
         self.prefixes: list[str] = []
         self._unanchored = tuple(unanchored)
         self._holdback: Holdback | None = None
         self._block = (partial_length + 1) // 2
-        for secret, value in enumerate(self.values):
-            self._add_secret(secret, value, reserved)
+        # A block inside a mask would re-mask masked text.
+        size = self._block
+        taken = {m[i : i + size] for m in reserved for i in range(len(m) - size + 1)}
+        for secret, found in enumerate(self.secrets):
+            self._add_secret(secret, found, taken)
         for pattern, prefixes in formats.items():
             for prefix in prefixes:
                 self.actions.setdefault(prefix, []).append(_Prefix(pattern))
                 self.prefixes.append(prefix)
 
-        self._keys = list(self.actions)
-        # Hits and windows are in UTF-8 bytes.
-        longest = max((len(k.encode()) for k in self._keys), default=0)
-        self._window = longest + _EXTRA
-        self._verifier = str_automaton(self._keys) if self._keys else None
-        self._prefilter = Prefilter({k[:_ANCHOR] for k in self._keys})
+        # Both stages look for anchors; a hit is then checked against the
+        # whole literals that begin with that anchor.
+        self._by_anchor: dict[str, list[str]] = {}
+        for literal in self.actions:
+            self._by_anchor.setdefault(literal[:_ANCHOR], []).append(literal)
+        self._anchors = list(self._by_anchor)
+        self._verifier = str_automaton(self._anchors) if self._anchors else None
+        self._prefilter = Prefilter(self._anchors)
         log.debug(
-            "matcher built: %d secrets, %d literals", len(values), len(self._keys)
+            "matcher built: %d secrets, %d literals", len(secrets), len(self.actions)
         )
 
-    def _add_secret(self, secret: int, value: str, reserved: str) -> None:
-        for variant in variants(value):
+    def _add_secret(self, secret: int, found: Forms, taken: set[str]) -> None:
+        for variant in found.variants:
             action = _Whole(secret, variant.left, variant.right)
             self.actions.setdefault(variant.text, []).append(action)
             self.literals.append(variant.text)
         if self.partial_length <= 0:
             return
         size = self._block
-        for source in partial_sources(value):
+        for source in found.sources:
             if len(source) < self.partial_length:
                 continue
             for offset in range(0, len(source) - size + 1, size):
                 block = source[offset : offset + size]
-                # A block inside a mask would re-mask masked text.
-                if block not in reserved:
+                if block not in taken:
                     self.actions.setdefault(block, []).append(
                         _Block(secret, source, offset)
                     )
@@ -115,8 +116,8 @@ class Matcher:
         if self._holdback is None:
             sources = [
                 source
-                for value in self.values
-                for source in partial_sources(value)
+                for found in self.secrets
+                for source in found.sources
                 if self.partial_length > 0 and len(source) >= self.partial_length
             ]
             self._holdback = Holdback(
@@ -151,10 +152,8 @@ class Matcher:
         hits = self._prefilter.hits(data)
         if not hits:
             return []
-        windows = merge_ranges(
-            (max(0, s - self._window), min(len(data), e + self._window))
-            for s, e in hits
-        )
+        # The prefilter may skip an anchor that starts inside a reported one.
+        windows = merge_ranges((s, min(len(data), e + _ANCHOR)) for s, e in hits)
         if len(data) == len(text):
             return windows
         return char_ranges(data, windows)
@@ -167,11 +166,15 @@ class Matcher:
         if not hits:
             return []
         found: list[Span] = []
-        for key_index, s, e in hits:
-            for action in self.actions[self._keys[key_index]]:
-                span = self._resolve(action, text, start + s, start + e)
-                if span is not None:
-                    found.append(span)
+        for anchor, s, _ in hits:
+            pos = start + s
+            for literal in self._by_anchor[self._anchors[anchor]]:
+                if not text.startswith(literal, pos):
+                    continue
+                for action in self.actions[literal]:
+                    span = self._resolve(action, text, pos, pos + len(literal))
+                    if span is not None:
+                        found.append(span)
         return found
 
     def _resolve(self, action: _Action, text: str, s: int, e: int) -> Span | None:

@@ -13,9 +13,10 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote, quote_plus
 
-__all__ = ["B64_STD", "B64_URL", "Variant", "partial_sources", "variants"]
+__all__ = ["B64_STD", "B64_URL", "Forms", "Variant", "forms"]
 
 _DIGITS = "0123456789"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -106,10 +107,18 @@ def _base64_middles(data: bytes) -> list[Variant]:
     return found
 
 
-def variants(value: str) -> list[Variant]:
-    """Every literal form of ``value`` to mask, the exact one first, no repeats."""
+class Forms(NamedTuple):
+    """Everything to look for for one secret, computed once at registration."""
+
+    variants: tuple[Variant, ...]
+    sources: tuple[str, ...]
+
+
+def forms(value: str) -> Forms:
+    """The literal forms of ``value`` (exact first, no repeats) and the texts
+    any long enough run of which counts as partial exposure."""
     data = _utf8(value)
-    texts = [value, *sorted(_text_escapes(value) - {value})]
+    texts = (value, *sorted(_text_escapes(value) - {value}))
     found = [Variant(t) for t in texts]
     found += [Variant(data.hex()), Variant(data.hex().upper())]
     found += _base64_middles(data)
@@ -117,9 +126,4 @@ def variants(value: str) -> list[Variant]:
     unique: dict[str, Variant] = {}
     for variant in found:
         unique.setdefault(variant.text, variant)
-    return list(unique.values())
-
-
-def partial_sources(value: str) -> list[str]:
-    """Texts any long enough run of which counts as partial exposure."""
-    return [value, *sorted(_text_escapes(value) - {value})]
+    return Forms(tuple(unique.values()), texts)

@@ -21,6 +21,7 @@ from ..core.errors import InvalidSecret
 from . import providers
 from ._matcher import PATTERN, Matcher, Span
 from ._stream import StreamScrubber
+from ._variants import Forms, forms
 
 __all__ = ["Finding", "Scrubber", "StreamScrubber"]
 
@@ -95,7 +96,8 @@ class Scrubber:
         patterns: bool = True,
     ) -> None:
         self._lock = threading.RLock()
-        self._secrets: dict[str, str] = {}
+        # value -> (name, forms); insertion order is the secret's index.
+        self._secrets: dict[str, tuple[str, Forms]] = {}
         self._callbacks: list[Callable[[], None]] = []
         self._version = 0
         self._snapshot: Snapshot | None = None
@@ -163,10 +165,13 @@ class Scrubber:
     def register(self, value: str, name: str) -> bool:
         """Mask ``value`` from now on, as the mask for ``name``; True if new."""
         self._check_value(value, name)
+        if value in self._secrets:
+            return False
+        found = forms(value)
         with self._lock:
             if value in self._secrets:
                 return False
-            self._secrets[value] = name
+            self._secrets[value] = (name, found)
             self._version += 1
             callbacks = list(self._callbacks)
         log.debug("registered a secret named %r", name)
@@ -247,16 +252,16 @@ class Scrubber:
         return self._mask.format(name=PATTERN_NAME)
 
     def _build(self) -> Snapshot:
-        values, names = tuple(self._secrets), tuple(self._secrets.values())
+        names = tuple(name for name, _ in self._secrets.values())
         masks = tuple(self._mask.format(name=n) for n in names)
         pattern_mask = self._pattern_mask()
         formats = providers.PATTERN_PREFIXES if self._patterns else {}
         unanchored = [p for p in providers.KEY_PATTERNS if p not in formats]
         matcher = Matcher(
-            values,
+            [found for _, found in self._secrets.values()],
             partial_length=self._partial_length,
             formats=formats,
             unanchored=unanchored if self._patterns else (),
-            reserved="\0".join((*masks, pattern_mask)),
+            reserved=(*set(masks), pattern_mask),
         )
         return Snapshot(self._version, matcher, names, masks, pattern_mask)
