@@ -36,8 +36,11 @@ def scrub_tree(obj: Any, scrub: Callable[[str], str], depth: int = 0) -> Any:
             _scrub_key(key, scrub): _scrub_value(key, value, scrub, depth)
             for key, value in obj.items()
         }
-    if isinstance(obj, list | tuple):
-        return type(obj)(scrub_tree(item, scrub, depth + 1) for item in obj)
+    if isinstance(obj, list):
+        return [scrub_tree(item, scrub, depth + 1) for item in obj]
+    if isinstance(obj, tuple):
+        # A plain tuple even for named tuples, whose constructors differ.
+        return tuple(scrub_tree(item, scrub, depth + 1) for item in obj)
     if isinstance(obj, bytes | bytearray | memoryview):
         return scrub_buffer(obj, scrub)
     return obj
