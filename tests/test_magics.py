@@ -13,6 +13,7 @@ from _shell import assert_hidden, ip, magic, shell_instance
 from IPython.core.error import UsageError
 
 from tau_secrets_ext import Secret, SecretStore, get_secret
+from tau_secrets_ext.ipython import magics
 from tau_secrets_ext.ipython._table import KeyTable, key_rows
 from tau_secrets_ext.ipython.api import scrubber
 from tau_secrets_ext.ipython.extension import (
@@ -103,8 +104,13 @@ def test_setkey_refuses_a_short_value_without_echoing_it(ip, monkeypatch):
     assert stored_names() == []
 
 
-def test_setkey_prompt_reads_getpass(ip, canary, capsys, monkeypatch):
-    # No terminal exists under pytest: stand in for the person typing.
+@pytest.fixture
+def at_a_terminal(monkeypatch):
+    """No terminal exists under pytest: stand in for a person at a tty."""
+    monkeypatch.setattr(magics, "stdin_is_terminal", lambda: True)
+
+
+def test_setkey_prompt_reads_getpass(ip, canary, capsys, monkeypatch, at_a_terminal):
     prompts = []
     monkeypatch.setattr(getpass, "getpass", lambda p: prompts.append(p) or canary)
 
@@ -115,7 +121,9 @@ def test_setkey_prompt_reads_getpass(ip, canary, capsys, monkeypatch):
     assert SecretStore.open().get("openai").reveal() == canary
 
 
-def test_setkey_in_a_terminal_prompts_without_the_flag(ip, canary, monkeypatch):
+def test_setkey_in_a_terminal_prompts_without_the_flag(
+    ip, canary, monkeypatch, at_a_terminal
+):
     monkeypatch.setattr(getpass, "getpass", lambda prompt: canary)
 
     magic(ip, "tau_setkey", "openai")
@@ -123,7 +131,7 @@ def test_setkey_in_a_terminal_prompts_without_the_flag(ip, canary, monkeypatch):
     assert SecretStore.open().get("openai").reveal() == canary
 
 
-def test_setkey_empty_typed_value_stores_nothing(ip, monkeypatch):
+def test_setkey_empty_typed_value_stores_nothing(ip, monkeypatch, at_a_terminal):
     monkeypatch.setattr(getpass, "getpass", lambda prompt: "   ")
 
     error = usage_error(ip, "tau_setkey", "openai --prompt")
@@ -132,7 +140,7 @@ def test_setkey_empty_typed_value_stores_nothing(ip, monkeypatch):
     assert stored_names() == []
 
 
-def test_setkey_without_any_input_names_from_env(ip, monkeypatch):
+def test_setkey_without_any_input_names_from_env(ip, monkeypatch, at_a_terminal):
     def no_stdin(prompt):
         raise EOFError
 
@@ -141,6 +149,15 @@ def test_setkey_without_any_input_names_from_env(ip, monkeypatch):
     error = usage_error(ip, "tau_setkey", "openai")
 
     assert "--from-env" in str(error)
+
+
+def test_piped_stdin_is_not_read_by_getpass(ip, monkeypatch):
+    read = []
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: read.append(1) or "x")
+
+    error = usage_error(ip, "tau_setkey", "openai --prompt")
+
+    assert read == [] and "--from-env" in str(error)
 
 
 # -- inline values ---------------------------------------------------------
@@ -334,7 +351,9 @@ def keyed(monkeypatch):
     return passphrase, value
 
 
-def test_keyed_store_is_locked_until_unlock(keyed, ip, capsys, monkeypatch):
+def test_keyed_store_is_locked_until_unlock(
+    keyed, ip, capsys, monkeypatch, at_a_terminal
+):
     passphrase, value = keyed
     assert value in scrubber().scrub(value)  # not readable, so not registered
 
@@ -363,7 +382,9 @@ def test_unlock_from_the_environment(keyed, ip, capsys, monkeypatch):
     assert "unlocked (1 keys)" in capsys.readouterr().out
 
 
-def test_wrong_passphrase_is_a_usage_error_without_it(keyed, ip, monkeypatch):
+def test_wrong_passphrase_is_a_usage_error_without_it(
+    keyed, ip, monkeypatch, at_a_terminal
+):
     wrong = "wrong-" + secrets.token_urlsafe(12)
     monkeypatch.setattr(getpass, "getpass", lambda prompt: wrong)
 

@@ -12,6 +12,7 @@ import functools
 import getpass
 import os
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,13 @@ from ._inline import InlineValues
 from ._table import KeyTable, key_rows
 from .state import Resolved, TauState
 
-__all__ = ["TauMagics", "install", "uninstall", "widget_frontend"]
+__all__ = [
+    "TauMagics",
+    "install",
+    "stdin_is_terminal",
+    "uninstall",
+    "widget_frontend",
+]
 
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -55,6 +62,14 @@ def widget_frontend(shell: Any) -> bool:
         return False
     parent = kernel.get_parent("shell") or {}
     return "cellId" in (parent.get("metadata") or {})
+
+
+def stdin_is_terminal() -> bool:
+    """Whether terminal IPython can prompt without echoing (stdin is a tty)."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _source_words(source: str) -> str:
@@ -88,6 +103,9 @@ class TauMagics(Magics):
 
     def _ask(self, what: str) -> str:
         """Read a value with getpass (the kernel forwards it to the frontend)."""
+        if getattr(self.shell, "kernel", None) is None and not stdin_is_terminal():
+            # getpass would fall back to reading, and echoing, piped input.
+            raise self._no_input(what)
         try:
             value = getpass.getpass(f"{what}: ")
         except (StdinNotImplementedError, EOFError, OSError):
