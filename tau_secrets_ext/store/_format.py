@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -302,17 +302,18 @@ def record_json(name: str, record: Record, plain: bool) -> str:
     exclude quotes and backslashes); only a plaintext value goes through json.
     """
     provider = "null" if record.provider is None else f'"{record.provider}"'
-    meta = f'"provider":{provider},"created":"{record.created}",'
-    meta += f'"updated":"{record.updated}"'
     if plain:
         sealed = f'"mac":"{record.tag}","value":{json.dumps(record.body)}'
     else:
         sealed = f'"nonce":"{record.tag}","ciphertext":"{record.body}"'
-    return f'"{name}":{{{meta},{sealed}}}'
+    return (
+        f'"{name}":{{"provider":{provider},"created":"{record.created}",'
+        f'"updated":"{record.updated}",{sealed}}}'
+    )
 
 
 def dump_document(
-    header: Header, members: list[str], sign: Callable[[bytes], bytes]
+    header: Header, members: Iterable[str], sign: Callable[[bytes], bytes]
 ) -> bytes:
     """The whole file: header, pre-serialised record members, then the MAC."""
     head = json.dumps(_header_json(header), separators=(",", ":"))

@@ -18,7 +18,11 @@ class RecordSet:
 
     def __init__(self, records: dict[str, Record], *, plain: bool) -> None:
         self._records = records
+        # Once complete, _members holds every record's text in the same order
+        # as _records (both dicts keep a replaced key in place), so a write
+        # is a single join.
         self._members: dict[str, str] = {}
+        self._complete = not records
         self._plain = plain
 
     def __len__(self) -> int:
@@ -31,6 +35,7 @@ class RecordSet:
         """An independent set, sharing the (immutable) records and members."""
         twin = RecordSet(dict(self._records), plain=self._plain)
         twin._members = dict(self._members)
+        twin._complete = self._complete
         return twin
 
     def get(self, name: str) -> Record | None:
@@ -40,7 +45,8 @@ class RecordSet:
     def put(self, name: str, record: Record) -> None:
         """Add or replace a record."""
         self._records[name] = record
-        self._members.pop(name, None)
+        if self._complete:
+            self._members[name] = record_json(name, record, self._plain)
 
     def remove(self, name: str) -> None:
         """Remove a record."""
