@@ -113,9 +113,14 @@ class StreamBook:
         self._stopped = True
 
     def _release_one(self, entry: Pending) -> None:
-        text = entry.stream.flush()
-        if text:
-            self._emit(entry, text)
+        # A failure drops the held-back text (fail closed) but must not stop
+        # the message that triggered the release, such as the idle status.
+        try:
+            text = entry.stream.flush()
+            if text:
+                self._emit(entry, text)
+        except Exception as exc:
+            log.debug("held-back stream text dropped: %s", type(exc).__name__)
 
     def _timer_loop(self) -> None:
         while not self._stopped:
@@ -144,10 +149,7 @@ class StreamBook:
                 if key[0] in self._idle and now - entry.touched >= RELEASE_DELAY
             ]
             for key in stale:
-                try:
-                    self._release_one(self._pending.pop(key))
-                except Exception as exc:  # the timer must survive a bad send
-                    log.debug("timed release failed: %s", type(exc).__name__)
+                self._release_one(self._pending.pop(key))
 
 
 def _forget_after_fork(book: StreamBook) -> None:
