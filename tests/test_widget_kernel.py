@@ -21,6 +21,7 @@ from _kernel import Cell, Kernel, leaks
 from nbclient import NotebookClient
 
 from tau_secrets_ext import SecretStore
+from tau_secrets_ext.core import crypto
 
 pytestmark = pytest.mark.kernel
 
@@ -107,6 +108,28 @@ def test_widget_stores_the_key_and_no_state_keeps_it(tmp_path, canary):
         assert check.stdout == "1 True False\n"
         assert not leaks(k.raw_bytes() + k.process_output(), canary)
     assert SecretStore.open().get("openai").reveal() == canary
+
+
+def test_unlock_box_opens_a_keyed_store(tmp_path, canary, monkeypatch):
+    # Cheap Argon2id costs, recorded in the file, so the kernel derives fast.
+    monkeypatch.setattr(SecretStore, "_kdf_params", crypto.KdfParams(8192, 1, 1))
+    passphrase = "pass-" + canary[::-1]
+    SecretStore.open(encryption="keyed", passphrase=passphrase).set("openai", canary)
+
+    with Kernel(tmp_path) as k:
+        locked = k.execute("%tau_auth openai")
+        shown = notebook_execute(k, "%tau_unlock")
+        answer = frontend_update(
+            k, _comm_of(shown, "PasswordModel"), {"value": passphrase}
+        )
+        auth = k.execute("%tau_auth openai --no-export")
+        assert not leaks(k.raw_bytes() + k.process_output(), canary)
+        assert not leaks(k.raw_bytes() + k.process_output(), passphrase)
+
+    assert "%tau_unlock" in locked.reply["content"]["evalue"]
+    states = [data.get("state", {}) for data in _updates(answer)]
+    assert {"value": "store: unlocked (1 keys)"} in states
+    assert auth.stdout == "openai: ready (from store, not exported)\n"
 
 
 def test_getpass_prompt_in_a_kernel_goes_through_stdin(tmp_path, canary):
