@@ -36,7 +36,14 @@ def bao(request: pytest.FixtureRequest) -> BaoServer:
     return shared_dev_server(request)
 
 
-@pytest.fixture(params=["file-auto", "file-keyed", "file-none", "vault"])
+@pytest.fixture(
+    params=[
+        "file-auto",
+        "file-keyed",
+        "file-none",
+        pytest.param("vault", marks=pytest.mark.vault),
+    ]
+)
 def make(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> Iterator[Factory]:
     """A factory of backend instances that all see the same, initially empty place."""
     kind = request.param
