@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from _openbao import BaoServer, shared_dev_server, unique_user
@@ -225,6 +226,25 @@ def test_a_missing_mount_is_named(team):
     alice = team.alice(mount="no-such-mount")
     with pytest.raises(BackendConfigError, match="no-such-mount"):
         alice.names()
+
+
+def test_an_invalid_token_is_refused_without_showing_it(bao):
+    token = "s." + secrets.token_urlsafe(18)
+    backend = VaultBackend(bao.addr, token, path="tau/x")
+    with pytest.raises(BackendConfigError, match="token is valid") as caught:
+        backend.names()
+    assert token not in str(caught.value)
+
+
+def test_racing_first_writers_agree_on_one_fingerprint_key(team):
+    value = _value()
+    writers = [team.alice() for _ in range(4)]
+    with ThreadPoolExecutor(len(writers)) as pool:
+        list(pool.map(lambda w: w.set("raced", value), writers))
+
+    seen = {w.info("raced").fingerprint for w in writers}
+    assert len(seen) == 1
+    assert seen != {NO_FINGERPRINT}
 
 
 def test_a_kv_version_1_mount_is_refused(bao):

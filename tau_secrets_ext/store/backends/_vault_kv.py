@@ -155,8 +155,8 @@ class KVClient:
         if data.get("type") != "kv" or str(options.get("version")) != "2":
             raise BackendConfigError(
                 f"no KV version 2 mount {self.mount!r} that this token may use "
-                f"on {self.addr}: check c.TauSecrets.vault_mount and the "
-                "token's policies"
+                f"on {self.addr}: check c.TauSecrets.vault_mount, and that the "
+                "token is valid and has a policy for it"
             )
         self._mount_checked = True
 
