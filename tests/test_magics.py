@@ -160,6 +160,16 @@ def test_piped_stdin_is_not_read_by_getpass(ip, monkeypatch):
     assert read == [] and "--from-env" in str(error)
 
 
+def test_a_key_pasted_as_the_name_is_masked_and_refused(ip, capsys):
+    pasted = "sk-proj-" + secrets.token_urlsafe(30).replace("-", "a")
+
+    error = usage_error(ip, "tau_setkey", pasted)
+
+    assert_hidden(str(error), pasted)
+    assert pasted not in scrubber().scrub(pasted)
+    assert stored_names() == []
+
+
 # -- inline values ---------------------------------------------------------
 
 

@@ -151,6 +151,7 @@ class TauMagics(Magics):
         state = self.state
         if args.value is not None:
             return self._inline_value(args)
+        state.check_name(args.name)
         provider = state.check_provider(args.provider)
         state.backend()  # a locked or broken store fails before any typing
 
@@ -247,7 +248,7 @@ class TauMagics(Magics):
             openai: deleted (still masked in this session)
         """
         args = parse_argstring(self.tau_delkey, line)
-        self.state.backend().delete(args.name)
+        self.state.backend().delete(self.state.check_name(args.name))
         self.state.env_sources.pop(args.name, None)
         print(f"{args.name}: deleted (still masked in this session)")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..core.errors import InvalidSecret, SecretNotFound, StoreError, StoreLocked
 from ..core.secret import Secret
-from ..scrub.providers import env_vars_for, provider_for
+from ..scrub.providers import KEY_PATTERNS, env_vars_for, provider_for
 from ..store._validate import check_name, check_value
 from ..store.backends.base import SecretBackend
 from .api import scrubber
@@ -195,6 +195,21 @@ class TauState:
         """Configured providers, for the provider lookups."""
         return self.config.extra_providers()
 
+    def check_name(self, name: str) -> str:
+        """Refuse bad names, and a key pasted where its name belongs.
+
+        A name shows in status lines and in the mask itself, so a key used as
+        a name is registered at once and refused.
+        """
+        check_name(name)
+        if any(pattern.fullmatch(name) for pattern in KEY_PATTERNS):
+            self.register(name, "pasted-key")
+            raise InvalidSecret(
+                "that looks like a key, not a name; it is now masked. "
+                "Use a name such as 'openai'"
+            )
+        return name
+
     def check_provider(self, provider: str | None) -> str | None:
         """Return the provider's canonical name; a clear error if unknown."""
         if provider is None:
@@ -209,7 +224,7 @@ class TauState:
 
     def set(self, name: str, value: str, provider: str | None) -> str:
         """Register and store ``value``; return the status line."""
-        check_name(name)
+        self.check_name(name)
         check_value(value, name)
         provider = self.check_provider(provider)
         # Masked first: whatever fails next, the value is already safe to show.
@@ -225,7 +240,7 @@ class TauState:
 
     def resolve(self, name: str) -> Resolved:
         """Find the key for ``name``: backend first, then provider variables."""
-        check_name(name)
+        self.check_name(name)
         locked: StoreLocked | None = None
         try:
             backend = self.backend()
