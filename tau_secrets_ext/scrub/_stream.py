@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ._matcher import PATTERN
+from ._variants import B64_STD, B64_URL
 from .providers import KEY_CHARS
 
 if TYPE_CHECKING:
@@ -22,9 +23,15 @@ log = logging.getLogger(__name__)
 # there), so that a long run of key characters cannot hold output forever.
 HOLD_LIMIT = 64 * 1024
 
+_BASE64 = B64_STD | B64_URL
+
 
 class StreamScrubber:
-    """Scrubs one stream; feed() returns what is safe to emit now."""
+    """Scrubs one stream; feed() returns what is safe to emit now.
+
+    One per stream, and not thread-safe: callers that feed from several
+    threads hold their own lock around feed() and flush().
+    """
 
     def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
         self._snapshot = snapshot
@@ -56,11 +63,9 @@ class StreamScrubber:
         snapshot = self._snapshot()
         spans = self._spans(snapshot, buffer)
         if len(buffer) > HOLD_LIMIT:
-            self._in_run = bool(spans) and spans[-1] == (
-                spans[-1].start,
-                len(buffer),
-                PATTERN,
-            )
+            last = spans[-1] if spans else None
+            self._in_run = last is not None and last[1:] == (len(buffer), PATTERN)
+            log.debug("stream hold limit reached, releasing %d characters", len(buffer))
             return self._emit(snapshot, buffer, len(buffer), spans)
         cut = self._cut(snapshot, buffer, spans)
         return self._emit(snapshot, buffer, cut, [s for s in spans if s.end <= cut])
@@ -68,6 +73,9 @@ class StreamScrubber:
     def _cut(self, snapshot: Snapshot, buffer: str, spans: list[Span]) -> int:
         after_key = bool(self._before) and self._before in KEY_CHARS
         cut = snapshot.matcher.holdback().start(buffer, after_key)
+        if 0 < cut < len(buffer) and buffer[cut - 1] in _BASE64:
+            # It may be the partly encoded character before a base64 form.
+            cut -= 1
         for span in spans:
             # A match that reaches the cut, or the end, may still grow.
             if span.start < cut <= span.end or span.end == len(buffer):
