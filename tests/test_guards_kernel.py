@@ -93,6 +93,22 @@ def test_partial_exposure_is_masked(run):
     assert cell.stdout == f"head {MASK}\n{MASK} tail\n"
 
 
+def test_near_misses_and_ordinary_text_are_not_masked(run, key):
+    cell = run(
+        """
+        import random, string
+        rng = random.Random(7)
+        noise = ''.join(rng.choice(string.printable) for _ in range(200_000))
+        print(KEY[:15], KEY[1:-1][::-1], KEY.upper())
+        print(noise, end='')
+        """
+    )
+    noise_start = len(key[:15]) + len(key) - 2 + len(key) + 3
+    assert cell.stdout[:noise_start] == f"{key[:15]} {key[1:-1][::-1]} {key.upper()}\n"
+    assert len(cell.stdout) == noise_start + 200_000
+    assert "[REDACTED" not in cell.stdout
+
+
 def test_output_from_a_thread_after_the_cell_ended(run, kernel):
     run(
         """
