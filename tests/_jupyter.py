@@ -150,7 +150,9 @@ def notebook(cells: list[dict[str, Any]], metadata: Any = None) -> dict[str, Any
     }
 
 
-def code_cell(source: str, outputs: list[dict[str, Any]], n: int = 1) -> dict:
+def code_cell(
+    source: str, outputs: list[dict[str, Any]], n: int | None = 1
+) -> dict[str, Any]:
     return {
         "cell_type": "code",
         "execution_count": n,
