@@ -362,6 +362,12 @@ def test_complete_reply(kernel, run):
     assert MASK in json.dumps(reply["content"]["matches"])
 
 
+def test_reply_payload(run):
+    cell = run("get_ipython().set_next_input('token = ' + repr(KEY))")
+    payload = cell.reply["content"]["payload"]
+    assert payload[0]["text"] == f"token = {MASK!r}"
+
+
 def test_user_expressions(run):
     cell = run("pass", user_expressions={"k": "KEY", "upper": "KEY.upper()"})
     data = cell.reply["content"]["user_expressions"]["k"]["data"]["text/plain"]
