@@ -245,3 +245,20 @@ def test_random_text_patterns_agree_with_the_regexes():
     found = [(f.start, f.end) for f in Scrubber().find(text)]
     assert found == expected
     assert found
+
+
+def test_long_and_short_texts_give_the_same_findings():
+    keys = [AWKWARD[name]() for name in sorted(AWKWARD)]
+    s = Scrubber()
+    for i, key in enumerate(keys):
+        s.register(key, f"k{i}")
+    pieces = [ENCODERS[e](k) for k in keys for e in sorted(ENCODERS)]
+    pieces += [base64.b64encode(b"user:" + k.encode()).decode() for k in keys]
+    for piece in pieces:
+        short = f"<{piece}>"
+        pad = "é." * 600
+        expected = [
+            (f.name, f.start + len(pad), f.end + len(pad)) for f in s.find(short)
+        ]
+        assert expected
+        assert [tuple(f) for f in s.find(pad + short + pad)] == expected

@@ -49,11 +49,11 @@ class Snapshot(NamedTuple):
     pattern_mask: str
 
     def mask_for(self, secret: int) -> str:
-        """The replacement text for the secret at ``secret``, or for a pattern."""
+        """The replacement text for secret number ``secret``, or for a pattern."""
         return self.pattern_mask if secret == PATTERN else self.masks[secret]
 
     def name_for(self, secret: int) -> str:
-        """The name to report for the secret at ``secret``, or for a pattern."""
+        """The name to report for secret number ``secret``, or for a pattern."""
         return PATTERN_NAME if secret == PATTERN else self.names[secret]
 
     def apply(self, text: str, spans: list[Span]) -> str:
