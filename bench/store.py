@@ -22,7 +22,6 @@ Run: .venv/bin/python bench/store.py [--rounds 5] [--cryptfile-rounds 1]
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import secrets
 import statistics
 import tempfile
@@ -64,7 +63,7 @@ def build_big_store(path: Path) -> None:
         name = f"key-{i:05d}"
         record = Record("openai", now, now, "", "")
         tag, body = codec.seal(record_ad(header.store_id, name, record), value())
-        records.put(name, dataclasses.replace(record, tag=tag, body=body))
+        records.put(name, record._replace(tag=tag, body=body))
     with store._file_lock():
         store._write(header, codec, records)
 

@@ -8,7 +8,6 @@ removing the key file. A crash between two steps leaves a store that opens.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from ..core.errors import StoreError, StoreLocked
@@ -87,7 +86,7 @@ def _reseal(store: SecretStore, mode: str) -> None:
     for name, record in store._records.items():
         ad = record_ad(header.store_id, name, record)
         tag, body = codec.seal(ad, values[name])
-        records.put(name, dataclasses.replace(record, tag=tag, body=body))
+        records.put(name, record._replace(tag=tag, body=body))
     store._write(header, codec, records)
     _tidy_key_file(store, header.key_id)
 

@@ -9,7 +9,6 @@ the error rules are described in docs/store.md.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import threading
@@ -424,7 +423,7 @@ class SecretStore(SecretBackend):
             )
             ad = record_ad(header.store_id, name, record)
             tag, body = codec.seal(ad, value)
-            records.put(name, dataclasses.replace(record, tag=tag, body=body))
+            records.put(name, record._replace(tag=tag, body=body))
 
         with self._lock:
             self._mutate(change)
