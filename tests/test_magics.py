@@ -13,7 +13,7 @@ from _shell import assert_hidden, ip, magic, shell_instance
 from IPython.core.error import UsageError
 
 from tau_secrets_ext import Secret, SecretStore, get_secret
-from tau_secrets_ext.ipython import magics
+from tau_secrets_ext.ipython import _input
 from tau_secrets_ext.ipython._table import KeyTable, key_rows
 from tau_secrets_ext.ipython.api import scrubber
 from tau_secrets_ext.ipython.extension import (
@@ -107,7 +107,7 @@ def test_setkey_refuses_a_short_value_without_echoing_it(ip, monkeypatch):
 @pytest.fixture
 def at_a_terminal(monkeypatch):
     """No terminal exists under pytest: stand in for a person at a tty."""
-    monkeypatch.setattr(magics, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(_input, "stdin_is_terminal", lambda: True)
 
 
 def test_setkey_prompt_reads_getpass(ip, canary, capsys, monkeypatch, at_a_terminal):

@@ -9,30 +9,23 @@ length or a prefix of it.
 from __future__ import annotations
 
 import functools
-import getpass
 import os
 import re
-import sys
 from collections.abc import Callable
 from typing import Any
 
-from IPython.core.error import StdinNotImplementedError, UsageError
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
 from ..core.errors import SecretsError
 from ._inline import InlineValues
+from ._input import ask, interactive
 from ._table import KeyTable, key_rows
 from .state import Resolved, TauState
 
-__all__ = [
-    "TauMagics",
-    "install",
-    "stdin_is_terminal",
-    "uninstall",
-    "widget_frontend",
-]
+__all__ = ["TauMagics", "install", "uninstall"]
 
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -48,28 +41,6 @@ def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise UsageError(str(exc) or type(exc).__name__) from None
 
     return wrapper
-
-
-def widget_frontend(shell: Any) -> bool:
-    """Whether the running cell came from a frontend that can show widgets.
-
-    The rule: a kernel whose current request allows stdin and carries a
-    ``cellId`` (JupyterLab, Notebook 7 and VS Code send one; headless runners
-    such as nbclient and nbval allow no stdin; consoles send no cell id).
-    """
-    kernel = getattr(shell, "kernel", None)
-    if kernel is None or not getattr(kernel, "_allow_stdin", False):
-        return False
-    parent = kernel.get_parent("shell") or {}
-    return "cellId" in (parent.get("metadata") or {})
-
-
-def stdin_is_terminal() -> bool:
-    """Whether terminal IPython can prompt without echoing (stdin is a tty)."""
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _source_words(source: str) -> str:
@@ -88,43 +59,6 @@ class TauMagics(Magics):
         super().__init__(shell)
         self.state = state
         self.inline = InlineValues(self.tau_setkey.parser, state.register)
-
-    # -- input -------------------------------------------------------------
-
-    def _no_input(self, what: str) -> UsageError:
-        if what == "passphrase":
-            remedy = "set TAU_SECRETS_PASSPHRASE"
-        else:
-            remedy = f"use %tau_setkey {what} --from-env VAR"
-        return UsageError(
-            f"{what}: no input is possible here (no stdin and no widget "
-            f"frontend, as under nbval); {remedy}"
-        )
-
-    def _ask(self, what: str) -> str:
-        """Read a value with getpass (the kernel forwards it to the frontend)."""
-        if getattr(self.shell, "kernel", None) is None and not stdin_is_terminal():
-            # getpass would fall back to reading, and echoing, piped input.
-            raise self._no_input(what)
-        try:
-            value = getpass.getpass(f"{what}: ")
-        except (StdinNotImplementedError, EOFError, OSError):
-            raise self._no_input(what) from None
-        if not value.strip():
-            raise UsageError(f"{what}: nothing entered; nothing was stored")
-        return value.strip()
-
-    def _interactive(self, what: str, label: str, submit: Callable[[str], str]) -> None:
-        """Show a SecretInput, or prompt with getpass, and hand the value on."""
-        if widget_frontend(self.shell):
-            from .widget import SecretInput
-
-            display(SecretInput(label, submit))
-            return
-        kernel = getattr(self.shell, "kernel", None)
-        if kernel is not None and not getattr(kernel, "_allow_stdin", False):
-            raise self._no_input(what)
-        print(submit(self._ask(what)))
 
     # -- magics ------------------------------------------------------------
 
@@ -164,9 +98,9 @@ class TauMagics(Magics):
                 raise UsageError(f"--from-env {args.from_env}: variable is not set")
             print(store(value))
         elif args.prompt:
-            print(store(self._ask(args.name)))
+            print(store(ask(self.shell, args.name)))
         else:
-            self._interactive(args.name, f"{args.name} key", store)
+            interactive(self.shell, args.name, f"{args.name} key", store)
         return None
 
     def _inline_value(self, args: Any) -> None:
@@ -278,7 +212,7 @@ class TauMagics(Magics):
         if from_env:
             print(unlock(from_env))
         else:
-            self._interactive("passphrase", "passphrase", unlock)
+            interactive(self.shell, "passphrase", "passphrase", unlock)
 
     @magic_arguments()
     @line_magic
