@@ -334,3 +334,36 @@ def test_scan_sees_encoded_variants(canary, encoded):
     nb = notebook([code_cell("x", [stream(value)])])
 
     assert nbscan.scan_notebook(nb, scrubber(canary), "n.ipynb")
+
+
+def test_cli_scan_uses_stored_keys_by_name(tmp_path, canary):
+    from tau_secrets_ext.store.store import SecretStore
+
+    stored = "tau-stored-" + secrets.token_urlsafe(24)
+    store_file = tmp_path / "elsewhere" / "store.json"
+    SecretStore.open(store_file).set("billing-db", stored)
+    nb = notebook([code_cell("x", [stream(f"dsn uses {b64(stored)}\n")])])
+    path = write_nb(tmp_path / "n.ipynb", nb)
+
+    result = cli(["--store", str(store_file), "scan", str(path)], canary, tmp_path)
+
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [f"{path}: cell 1, output 1 (billing-db)"]
+    assert_no_key(result, stored)
+
+
+def test_cli_scan_with_a_locked_store_still_checks_patterns(tmp_path, canary):
+    from tau_secrets_ext.store.store import SecretStore
+
+    store_file = tmp_path / "keyed" / "store.json"
+    keyed = SecretStore.open(
+        store_file, encryption="keyed", passphrase=secrets.token_urlsafe(12)
+    )
+    keyed.set("mistral", "tau-stored-" + secrets.token_urlsafe(24))
+    path = write_nb(tmp_path / "n.ipynb", notebook([code_cell(github_like(), [])]))
+
+    result = cli(["--store", str(store_file), "scan", str(path)], canary, tmp_path)
+
+    assert result.returncode == 1
+    assert "store is locked" in result.stderr
+    assert result.stdout.splitlines() == [f"{path}: cell 1, source (pattern)"]

@@ -30,11 +30,11 @@ def register_environment(scrub: Scrubber) -> int:
     return count
 
 
-def open_store() -> Any:
-    """Open the default store; StoreLocked or another StoreError if it cannot."""
+def open_store(path: str | None = None) -> Any:
+    """Open the store (default: the user's); StoreLocked or another StoreError."""
     from ..store.store import SecretStore
 
-    return SecretStore.open()
+    return SecretStore.open(path)
 
 
 def register_store(scrub: Scrubber, store: Any) -> int:

@@ -22,9 +22,11 @@ log = logging.getLogger(__name__)
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__"}
 
 
-def scan_paths(paths: Iterable[str], *, out: TextIO, err: TextIO) -> int:
+def scan_paths(
+    paths: Iterable[str], *, out: TextIO, err: TextIO, store: str | None = None
+) -> int:
     """Report keys; exit 1 if any found, 2 if a file could not be read."""
-    scrub = _scrubber(err)
+    scrub = _scrubber(err, store)
     files, failures = _expand(paths, err)
     found = 0
     for path in files:
@@ -45,9 +47,11 @@ def scan_paths(paths: Iterable[str], *, out: TextIO, err: TextIO) -> int:
     return 2 if failures else 0
 
 
-def clean_paths(paths: Iterable[str], *, out: TextIO, err: TextIO) -> int:
+def clean_paths(
+    paths: Iterable[str], *, out: TextIO, err: TextIO, store: str | None = None
+) -> int:
     """Rewrite files with keys masked; exit 2 if any could not be cleaned."""
-    scrub = _scrubber(err)
+    scrub = _scrubber(err, store)
     files, failures = _expand(paths, err)
     for path in files:
         try:
@@ -62,12 +66,12 @@ def clean_paths(paths: Iterable[str], *, out: TextIO, err: TextIO) -> int:
     return 2 if failures else 0
 
 
-def _scrubber(err: TextIO) -> Scrubber:
+def _scrubber(err: TextIO, store: str | None) -> Scrubber:
     """A scrubber with the environment's and the store's keys, when readable."""
     scrub = Scrubber()
     register_environment(scrub)
     try:
-        register_store(scrub, open_store())
+        register_store(scrub, open_store(store))
     except SecretsError as exc:
         print(f"tau-secrets: {store_note(exc)}", file=err)
     return scrub

@@ -72,13 +72,15 @@ def _add_enable(subparsers: Any, name: str, func: Any, text: str) -> None:
 def _scan(args: argparse.Namespace) -> int:
     from ._runner import scan_paths
 
-    return scan_paths(args.paths, out=sys.stdout, err=sys.stderr)
+    store = getattr(args, "store", None)
+    return scan_paths(args.paths, out=sys.stdout, err=sys.stderr, store=store)
 
 
 def _clean(args: argparse.Namespace) -> int:
     from ._runner import clean_paths
 
-    return clean_paths(args.paths, out=sys.stdout, err=sys.stderr)
+    store = getattr(args, "store", None)
+    return clean_paths(args.paths, out=sys.stdout, err=sys.stderr, store=store)
 
 
 def _kernelspec_install(args: argparse.Namespace) -> int:
