@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ._holdback import Holdback
-from ._prefilter import Prefilter, str_automaton, without_surrogates
+from ._prefilter import SIMD_LIMIT, Prefilter, str_automaton, without_surrogates
 from ._spans import PATTERN, Span, char_ranges, merge_ranges, merge_spans
 from ._variants import Forms
 from .providers import KEY_CHARS
@@ -27,9 +27,12 @@ log = logging.getLogger(__name__)
 # Below this many characters the verifier runs over the whole text at once.
 _SMALL = 512
 
-# Anchors are cut to this length: long enough that random text does not hit
-# them, short enough that the prefilter stays fast.
+# Anchors are cut to this length: long enough that random text seldom hits
+# them, short enough that the prefilter stays fast. Past what the SIMD
+# searcher takes, the DFA's speed depends on how many states the text walks
+# through; shorter anchors mean fewer (measured in bench/scrub.py).
 _ANCHOR = 6
+_ANCHOR_MANY = 4
 
 
 class _Whole(NamedTuple):
@@ -83,9 +86,10 @@ class Matcher:
 
         # Both stages look for anchors; a hit is then checked against the
         # whole literals that begin with that anchor.
+        self._anchor = _ANCHOR if len(self.actions) <= SIMD_LIMIT else _ANCHOR_MANY
         self._by_anchor: dict[str, list[str]] = {}
         for literal in self.actions:
-            self._by_anchor.setdefault(literal[:_ANCHOR], []).append(literal)
+            self._by_anchor.setdefault(literal[: self._anchor], []).append(literal)
         self._anchors = list(self._by_anchor)
         self._verifier = str_automaton(self._anchors) if self._anchors else None
         self._prefilter = Prefilter(self._anchors)
@@ -153,7 +157,7 @@ class Matcher:
         if not hits:
             return []
         # The prefilter may skip an anchor that starts inside a reported one.
-        windows = merge_ranges((s, min(len(data), e + _ANCHOR)) for s, e in hits)
+        windows = merge_ranges((s, min(len(data), e + self._anchor)) for s, e in hits)
         if len(data) == len(text):
             return windows
         return char_ranges(data, windows)

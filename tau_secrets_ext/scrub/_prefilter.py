@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import ahocorasick_rs
 
-__all__ = ["Prefilter", "str_automaton", "without_surrogates"]
+__all__ = ["SIMD_LIMIT", "Prefilter", "str_automaton", "without_surrogates"]
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,9 @@ _TEDDY_SIZE = 64
 
 # Past this many Teddy passes one DFA pass is faster.
 _TEDDY_PASSES = 4
+
+#: The most anchors searched with Teddy; more go into one DFA.
+SIMD_LIMIT = _TEDDY_SIZE * _TEDDY_PASSES
 
 # Past this many anchors a DFA takes too long to build and too much memory.
 _DFA_LIMIT = 50_000
