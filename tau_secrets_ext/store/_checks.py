@@ -1,16 +1,31 @@
-"""Validation of providers and modes; names and values follow ``_validate``.
+"""Checks of providers, modes and whole store files, as typed errors.
 
-Re-exports the shared name and value rules so every backend imports its
-checks from one module. No message repeats what it refuses: a "provider"
-may well be a pasted key.
+Names and values follow ``_validate``, re-exported here so every backend
+imports its checks from one module. No message repeats what it refuses: a
+"provider" may well be a pasted key.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from ..core.errors import InvalidSecret, StoreError
-from ._format import MODES, NAME_RE
+from ..core.errors import (
+    InvalidSecret,
+    StoreCorrupted,
+    StoreError,
+    UnsupportedStoreVersion,
+    WrongPassphrase,
+)
+from ._format import (
+    MODES,
+    NAME_RE,
+    Document,
+    DowngradeError,
+    FormatError,
+    VersionError,
+    load_document,
+)
 from ._validate import MAX_VALUE_BYTES, check_name, check_value
 
 __all__ = [
@@ -19,6 +34,7 @@ __all__ = [
     "check_name",
     "check_provider",
     "check_value",
+    "parse_document",
 ]
 
 ENV_MODE = "TAU_SECRETS_ENCRYPTION"
@@ -47,3 +63,23 @@ def check_mode(mode: str | None) -> str | None:
     if normal not in MODES:
         raise StoreError(f"{source} must be one of auto, keyed or none")
     return normal
+
+
+def parse_document(path: Path, data: bytes) -> Document:
+    """Parse the bytes of the store at ``path``, raising the matching store error."""
+    try:
+        return load_document(data)
+    except VersionError as exc:
+        raise UnsupportedStoreVersion(
+            f"{path} uses {exc}, which this tau-secrets-ext cannot read; "
+            "upgrade tau-secrets-ext"
+        ) from None
+    except DowngradeError as exc:
+        raise WrongPassphrase(
+            f"{path} was altered: {exc} (a downgrade?); restore it from a backup"
+        ) from None
+    except FormatError as exc:
+        raise StoreCorrupted(
+            f"{path} is not a readable store: {exc}; restore it from a backup "
+            "or move it aside"
+        ) from None

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..core.errors import StoreError, StoreLocked
-from ..core.secret import Secret
 from . import _files, _keys
 from ._format import MODES, record_ad
+from ._keysource import KeySource
 from ._records import RecordSet
 
 if TYPE_CHECKING:
@@ -46,41 +46,34 @@ def rekey(store: SecretStore, encryption: str | None, passphrase: str | None) ->
     """Convert ``store`` to ``encryption`` (default: its mode) under a new key."""
     mode = _target_mode(store, encryption)
     _check_passphrase(store, mode, passphrase)
-    saved = (store._passphrase, store._derived)
-    if mode == "keyed":
-        assert passphrase is not None
-        store._passphrase, store._derived = Secret(passphrase), None
-    try:
-        with store._file_lock():
-            store._sync()
-            if store._header is None:
-                _retarget_empty(store, mode)
-            else:
-                _reseal(store, mode)
-    except BaseException:
-        store._passphrase, store._derived = saved
-        raise
+    source = KeySource(store.path, store._strict, passphrase)
+    with store._file_lock():
+        store._sync()
+        if store._header is None:
+            # No file yet: the store will simply be created in the new mode.
+            store._records = RecordSet({}, plain=mode == "none")
+            source.prepare(mode, store._kdf_params)
+        else:
+            _reseal(store, source, mode)
+    store._source = source
     if store._explicit is not None:
         store._explicit = mode
     store._pending_mode = mode
 
 
-def _retarget_empty(store: SecretStore, mode: str) -> None:
-    """No file yet: the store simply gets created in the new mode."""
-    store._pending_mode = mode
-    store._records = RecordSet({}, plain=mode == "none")
-    store._prepare_new()
-
-
-def _reseal(store: SecretStore, mode: str) -> None:
+def _reseal(store: SecretStore, source: KeySource, mode: str) -> None:
     old_header, old_codec = store._header, store._codec
     assert old_header is not None and old_codec is not None
     values = {
         name: store._open_record(old_header, old_codec, name, record)
         for name, record in store._records.items()
     }
-    header, codec = store._make_header(
-        mode, old_header.store_id, old_codec.fingerprint_key
+    header, codec = source.new_header(
+        mode,
+        old_header.store_id,
+        old_codec.fingerprint_key,
+        store._kdf_params,
+        fresh=False,
     )
     records = RecordSet({}, plain=mode == "none")
     for name, record in store._records.items():

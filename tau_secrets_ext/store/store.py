@@ -22,31 +22,31 @@ import platformdirs
 
 from ..core import crypto
 from ..core.errors import (
-    InvalidSecret,
     PlaintextStoreWarning,
     SecretNotFound,
     StoreCorrupted,
-    StoreLocked,
     StoreModeMismatch,
-    UnsupportedStoreVersion,
     WrongPassphrase,
 )
 from ..core.secret import Secret
-from . import _files, _keys
-from ._checks import check_mode, check_name, check_provider, check_value
+from . import _files
+from ._checks import (
+    check_mode,
+    check_name,
+    check_provider,
+    check_value,
+    parse_document,
+)
 from ._format import (
-    Document,
-    DowngradeError,
     FormatError,
     Header,
     Record,
-    VersionError,
     check_record,
-    load_document,
     record_ad,
 )
+from ._keysource import KeySource
 from ._records import RecordSet
-from ._sealing import Codec, new_header, open_header
+from ._sealing import Codec
 from .backends.base import SecretBackend, SecretInfo
 
 __all__ = ["SecretStore"]
@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 
 ENV_DIR = "TAU_SECRETS_DIR"
 ENV_PASSPHRASE = "TAU_SECRETS_PASSPHRASE"
-_UNLOCK_HINT = "run %tau_unlock, or set TAU_SECRETS_PASSPHRASE"
 
 
 def _now() -> str:
@@ -74,14 +73,19 @@ class SecretStore(SecretBackend):
     # Argon2id costs for new keyed stores; tests lower them to stay fast.
     _kdf_params: ClassVar[crypto.KdfParams] = crypto.KdfParams()
 
-    def __init__(self, path: Path, explicit: str | None, strict: bool) -> None:
+    def __init__(
+        self,
+        path: Path,
+        explicit: str | None,
+        strict: bool,
+        passphrase: str | None = None,
+    ) -> None:
         """Use :meth:`open`; this only sets up an empty, unloaded store."""
         self.path = path
         self._explicit = explicit
         self._strict = strict
         self._lock = threading.RLock()
-        self._passphrase: Secret | None = None
-        self._derived: tuple[crypto.KdfParams, bytes] | None = None
+        self._source = KeySource(path, strict, passphrase)
         self._pending_mode = explicit or "auto"
         self._forget()
 
@@ -114,11 +118,9 @@ class SecretStore(SecretBackend):
     ) -> SecretStore:
         """Open the store at ``path`` (nothing is created until the first set)."""
         where = Path(path).expanduser() if path is not None else cls.default_path()
-        store = cls(where, check_mode(encryption), strict_permissions)
         if passphrase is None:
             passphrase = os.environ.get(ENV_PASSPHRASE) or None
-        if passphrase is not None:
-            store._passphrase = Secret(passphrase)
+        store = cls(where, check_mode(encryption), strict_permissions, passphrase)
         store._first_load()
         return store
 
@@ -129,13 +131,13 @@ class SecretStore(SecretBackend):
         snapshot = _files.read_secure(where)
         if snapshot is None:
             return None
-        return cls._parse(where, snapshot.data).header.mode
+        return parse_document(where, snapshot.data).header.mode
 
     def _first_load(self) -> None:
         with self._lock:
             snapshot = _files.read_secure(self.path, strict=self._strict)
             if snapshot is None:
-                self._prepare_new()
+                self._source.prepare(self._pending_mode, self._kdf_params)
             else:
                 self._load(snapshot)
         if self.mode == "none":
@@ -145,11 +147,6 @@ class SecretStore(SecretBackend):
                 PlaintextStoreWarning,
                 stacklevel=3,
             )
-
-    def _prepare_new(self) -> None:
-        """For a store not yet on disk: derive the passphrase key now, if keyed."""
-        if self._pending_mode == "keyed":
-            self._passphrase_key(self._kdf_params.with_new_salt(), new=True)
 
     # -- state -----------------------------------------------------------------
 
@@ -166,28 +163,9 @@ class SecretStore(SecretBackend):
     def __repr__(self) -> str:
         return f"SecretStore(path={str(self.path)!r}, mode={self.mode!r})"
 
-    @staticmethod
-    def _parse(path: Path, data: bytes) -> Document:
-        try:
-            return load_document(data)
-        except VersionError as exc:
-            raise UnsupportedStoreVersion(
-                f"{path} uses {exc}, which this tau-secrets-ext cannot read; "
-                "upgrade tau-secrets-ext"
-            ) from None
-        except DowngradeError as exc:
-            raise WrongPassphrase(
-                f"{path} was altered: {exc} (a downgrade?); restore it from a backup"
-            ) from None
-        except FormatError as exc:
-            raise StoreCorrupted(
-                f"{path} is not a readable store: {exc}; restore it from a backup "
-                "or move it aside"
-            ) from None
-
     def _load(self, snapshot: _files.FileSnapshot) -> None:
         """Parse, authenticate and adopt a snapshot of the file."""
-        doc = self._parse(self.path, snapshot.data)
+        doc = parse_document(self.path, snapshot.data)
         header = doc.header
         self._check_mode(header.mode)
         codec = self._codec_for(header, len(doc.records))
@@ -216,55 +194,7 @@ class SecretStore(SecretBackend):
         """The codec of ``header``, after checking the key against it."""
         if self._header is not None and self._header == header and self._codec:
             return self._codec
-        master: bytes | None = None
-        if header.mode == "none":
-            self._refuse_downgrade()
-        elif header.mode == "auto":
-            assert header.key_id is not None
-            master = _keys.require_key(
-                self.path, header.key_id, count, strict=self._strict
-            )
-        else:
-            assert header.kdf is not None
-            master = self._passphrase_key(header.kdf, new=False)
-        try:
-            return open_header(header, master)
-        except crypto.CryptoError:
-            what = "passphrase" if header.mode == "keyed" else "key file"
-            raise WrongPassphrase(
-                f"the {what} does not open {self.path}, or the file was altered; "
-                f"check the {what}, or restore the file from a backup"
-            ) from None
-
-    def _refuse_downgrade(self) -> None:
-        key_path = _keys.key_file_path(self.path)
-        if key_path.exists() or key_path.is_symlink():
-            raise WrongPassphrase(
-                f"{self.path} says mode 'none' but its key file {key_path} exists: "
-                "the header may have been altered (a downgrade). If you converted "
-                "it to 'none' yourself, delete the key file"
-            )
-
-    def _passphrase_key(self, kdf: crypto.KdfParams, *, new: bool) -> bytes:
-        """Derive (once per KDF parameters) the key of a keyed store."""
-        if self._derived is not None and self._derived[0] == kdf:
-            return self._derived[1]
-        if self._passphrase is None:
-            state = "a new keyed store needs" if new else "it is keyed and needs"
-            raise StoreLocked(
-                f"{self.path} is locked: {state} a passphrase; {_UNLOCK_HINT}"
-            )
-        passphrase = self._passphrase.reveal()
-        if new:
-            _keys.check_new_passphrase(passphrase)
-        elif len(passphrase) < crypto.MIN_PASSPHRASE_LENGTH:
-            raise WrongPassphrase(f"the passphrase does not open {self.path}")
-        try:
-            master = crypto.derive_passphrase_key(passphrase, kdf)
-        except ValueError:
-            raise InvalidSecret("the passphrase is not valid Unicode text") from None
-        self._derived = (kdf, master)
-        return master
+        return self._source.codec_for(header, count)
 
     def _open_record(
         self, header: Header, codec: Codec, name: str, record: Record
@@ -379,29 +309,9 @@ class SecretStore(SecretBackend):
     def _header_for_write(self) -> tuple[Header, Codec]:
         if self._header is not None and self._codec is not None:
             return self._header, self._codec
-        return self._make_header(self._pending_mode, crypto.random_id(), None)
-
-    def _make_header(
-        self, mode: str, store_id: str, fingerprint_key: bytes | None
-    ) -> tuple[Header, Codec]:
-        """A fresh header for ``mode``; for auto, adds its key to the key file."""
-        fingerprint_key = fingerprint_key or crypto.new_key()
-        if mode == "keyed":
-            # A new store uses the salt its key was derived with at open.
-            if self._header is None and self._derived is not None:
-                kdf = self._derived[0]
-            else:
-                kdf = self._kdf_params.with_new_salt()
-            master = self._passphrase_key(kdf, new=True)
-            return new_header(mode, store_id, master, fingerprint_key, kdf=kdf)
-        if mode == "auto":
-            key_id, master = crypto.random_id(6), crypto.new_key()
-            keys = _keys.read_keys(self.path, strict=self._strict) or {}
-            _keys.write_keys(self.path, {**keys, key_id: master})
-            return new_header(mode, store_id, master, fingerprint_key, key_id=key_id)
-        if self._header is None:
-            self._refuse_downgrade()
-        return new_header(mode, store_id, None, fingerprint_key)
+        return self._source.new_header(
+            self._pending_mode, crypto.random_id(), None, self._kdf_params, fresh=True
+        )
 
     def set(self, name: str, value: str, *, provider: str | None = None) -> None:
         """Store ``value`` under ``name``; ``provider=None`` keeps the old provider."""
