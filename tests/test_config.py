@@ -146,6 +146,14 @@ def test_extra_provider_exports_its_variables(ip, canary, monkeypatch):
     assert os.environ["ACME_TOKEN"] == os.environ["ACME_KEY"] == canary
 
 
+@pytest.mark.parametrize("providers", [{"acme": []}, {"acme": ["NOT A VAR"]}])
+def test_bad_provider_definitions_are_refused(ip, providers):
+    with pytest.raises(TraitError) as caught:
+        get_state(ip).config.providers = providers
+
+    assert "acme" in str(caught.value)
+
+
 def test_unknown_backend_in_the_environment_is_a_usage_error(monkeypatch):
     monkeypatch.setenv("TAU_SECRETS_BACKEND", "floppy")
     shell = shell_instance()

@@ -194,6 +194,17 @@ def test_inline_value_keeps_the_other_lines_of_the_cell(ip, canary):
     assert ip.rl_next_input == "x = 1\n%tau_setkey openai --provider openai\ny = 2"
 
 
+def test_inline_value_the_scan_misses_is_still_refused_and_cut(ip, canary):
+    cell = f'x = 1\nget_ipython().run_line_magic("tau_setkey", "openai {canary}")'
+
+    result = ip.run_cell(cell, store_history=True)
+
+    assert type(result.error_in_exec) is UsageError
+    assert ip.rl_next_input == cell.replace(canary, "")
+    assert canary not in ip.user_ns["In"][-1]
+    assert stored_names() == []
+
+
 def test_inline_value_is_stored_when_allowed(ip, canary, capsys):
     magic(ip, "config", "TauSecrets.allow_inline_value = True")
 

@@ -32,11 +32,17 @@ class InlineValues:
         self._parser = parser
         self._register = register
         self._kernel: Any = None
-        #: The last cell that held an inline value, with the values removed.
+        #: The last cell scanned, with its inline values removed (None if it
+        #: had none, or the magic was called in a way the scan cannot read).
         self.rewritten: str | None = None
+        #: The last cell that mentions the magic, kept so that a call the
+        #: scan missed can still be rewritten without losing the cell.
+        self.last_cell: str | None = None
 
     def scan(self, cell: str) -> list[tuple[str, str]]:
         """Register every inline value in ``cell``; return (name, value) pairs."""
+        self.rewritten = None
+        self.last_cell = cell if "tau_setkey" in cell else None
         found: list[tuple[str, str]] = []
         lines = cell.splitlines()
         for index, line in enumerate(lines):
@@ -51,6 +57,14 @@ class InlineValues:
             self.rewritten = "\n".join(lines)
             log.debug("found %d inline value(s) in a cell", len(found))
         return found
+
+    def rewrite(self, value: str) -> str | None:
+        """The current cell without ``value``, if the cell is known."""
+        if self.rewritten is not None:
+            return self.rewritten
+        if self.last_cell is not None and value in self.last_cell:
+            return self.last_cell.replace(value, "").rstrip("\n")
+        return None
 
     def _parse(self, line: str) -> tuple[str, str, str] | None:
         match = _SETKEY.match(line)
@@ -81,7 +95,12 @@ class InlineValues:
             original = kernel._publish_execute_input
 
             def publish(code: str, parent: Any, execution_count: int) -> None:
-                self.scan(code)
+                try:
+                    self.scan(code)
+                except Exception as exc:
+                    # Fail closed: no echo of a cell that could not be checked.
+                    log.debug("execute_input withheld: %s", type(exc).__name__)
+                    return
                 original(code, parent, execution_count)
 
             kernel._publish_execute_input = publish

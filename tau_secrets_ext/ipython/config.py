@@ -7,6 +7,7 @@ with ``%config TauSecrets.mask = "..."``. No trait ever holds a secret.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from traitlets import (
@@ -27,6 +28,8 @@ from ..scrub.providers import Provider
 __all__ = ["SCRUBBER_TRAITS", "STORE_TRAITS", "TauSecrets"]
 
 log = logging.getLogger(__name__)
+
+_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: Traits copied into the process scrubber whenever they change.
 SCRUBBER_TRAITS = ("mask", "min_secret_length", "partial_length", "scrub_patterns")
@@ -158,6 +161,16 @@ class TauSecrets(Configurable):
         if proposal["value"] < 0:
             raise TraitError("TauSecrets.partial_length must be 0 (off) or more")
         return int(proposal["value"])
+
+    @validate("providers")
+    def _check_providers(self, proposal: Any) -> dict[str, list[str]]:
+        for name, env_vars in proposal["value"].items():
+            if not env_vars or not all(_ENV_VAR.fullmatch(v) for v in env_vars):
+                raise TraitError(
+                    f"TauSecrets.providers[{name!r}] must list environment "
+                    "variable names, such as ['ACME_API_KEY']"
+                )
+        return dict(proposal["value"])
 
     @observe(*SCRUBBER_TRAITS)
     def _scrubber_setting_changed(self, change: Any) -> None:

@@ -105,12 +105,14 @@ class TauMagics(Magics):
 
     def _inline_value(self, args: Any) -> None:
         self.state.register(args.value, args.name)
-        rewritten, self.inline.rewritten = self.inline.rewritten, None
+        rewritten = self.inline.rewrite(args.value)
+        self.inline.rewritten = self.inline.last_cell = None
         if self.state.config.allow_inline_value:
             print(self.state.set(args.name, args.value, args.provider))
             return
-        shell: Any = self.shell
-        shell.set_next_input(rewritten or f"%tau_setkey {args.name}", replace=True)
+        if rewritten is not None:
+            shell: Any = self.shell
+            shell.set_next_input(rewritten, replace=True)
         raise UsageError(
             f"{args.name}: a key typed into a cell is refused; it is masked and "
             f"the cell was rewritten without it. Run %tau_setkey {args.name} "

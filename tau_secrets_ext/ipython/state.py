@@ -53,7 +53,10 @@ class TauState:
         self.shell = shell
         self.config = TauSecrets(parent=shell)
         self.scrubber = scrubber()
-        self.config.apply_to(self.scrubber)
+        if shell is not None:
+            # A state on no shell (get_secret outside IPython) has no
+            # settings of its own to impose on the process scrubber.
+            self.config.apply_to(self.scrubber)
         #: Names resolved from the environment this session -> the variable.
         self.env_sources: dict[str, str] = {}
         self._backend: SecretBackend | None = None
