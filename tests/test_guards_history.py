@@ -52,3 +52,15 @@ def test_a_key_registered_later_is_scrubbed_retroactively(ip):  # noqa: F811
 def test_text_around_a_key_is_kept(ip, registered):  # noqa: F811
     ip.run_cell(f"x = ['left', {registered!r}, 'right']  # note", store_history=True)
     assert ip.user_ns["In"][-1] == "x = ['left', '[REDACTED:demo]', 'right']  # note"
+
+
+def test_the_logstart_session_log_is_scrubbed(ip, registered, tmp_path):  # noqa: F811
+    path = tmp_path / "session.log"
+    ip.run_line_magic("logstart", f"-o -q {path}")
+    try:
+        ip.run_cell(f"typed = {registered!r}\ntyped", store_history=True)
+    finally:
+        ip.run_line_magic("logstop", "")
+    text = path.read_text()
+    assert "typed = '[REDACTED:demo]'" in text
+    assert registered not in text

@@ -3,6 +3,7 @@
 ``HistoryManager.store_inputs`` writes ``In``, ``_ih``, the ``_i*`` variables
 and the sqlite cache before a cell runs, so it is wrapped to scrub first. A
 key registered later is scrubbed from this session's history retroactively.
+The ``%logstart`` session log is scrubbed as it is written.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class HistoryGuard:
         self._store_output = self._manager.store_output
         self._manager.store_inputs = self._guarded_inputs
         self._manager.store_output = self._guarded_output
+        self._logger = getattr(shell, "logger", None)
+        if self._logger is not None:
+            self._log_write = self._logger.log_write
+            self._logger.log_write = self._guarded_log_write
         self._secure_delete()
         scrubber.on_register(self._on_register)
         self.rescrub()
@@ -45,6 +50,8 @@ class HistoryGuard:
         for name in ("store_inputs", "store_output"):
             if name in vars(self._manager):
                 delattr(self._manager, name)
+        if self._logger is not None and "log_write" in vars(self._logger):
+            del self._logger.log_write
 
     def _secure_delete(self) -> None:
         """Make sqlite zero the bytes that an UPDATE replaces."""
@@ -73,6 +80,9 @@ class HistoryGuard:
         if line_num in reprs:
             reprs[line_num] = self._scrub(reprs[line_num])
         self._store_output(line_num)
+
+    def _guarded_log_write(self, data: str, kind: str = "input") -> None:
+        self._log_write(self._scrub(data), kind)
 
     def _on_register(self, *args: Any) -> None:
         if self._active:
