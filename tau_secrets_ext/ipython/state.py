@@ -246,14 +246,11 @@ class TauState:
         self.check_name(name)
         locked: StoreLocked | None = None
         try:
-            backend = self.backend()
-            if name in backend:
-                info = backend.info(name)
-                found = Resolved(name, backend.get(name), info.provider, info.source)
-                self.register(found.secret.reveal(), name)
-                return found
+            found = self._resolve_stored(name)
         except StoreLocked as exc:
-            locked = exc
+            locked, found = exc, None
+        if found is not None:
+            return found
         found_env = self._resolve_env(name)
         if found_env is not None:
             return found_env
@@ -264,6 +261,18 @@ class TauState:
             f"{name}: no key in the store or in {variables}; "
             f"run %tau_setkey {name} first"
         )
+
+    def _resolve_stored(self, name: str) -> Resolved | None:
+        backend = self.backend()
+        try:
+            # get first: one read when the key is there (a remote round trip
+            # less than asking for the names).
+            secret = backend.get(name)
+        except SecretNotFound:
+            return None
+        self.register(secret.reveal(), name)
+        info = backend.info(name)
+        return Resolved(name, secret, info.provider, info.source)
 
     def _resolve_env(self, name: str) -> Resolved | None:
         for var in self.env_vars(name, None):
