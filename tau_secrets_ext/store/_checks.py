@@ -24,8 +24,8 @@ from ._format import (
     DowngradeError,
     FormatError,
     VersionError,
-    load_document,
 )
+from ._parse import load_document
 from ._validate import MAX_VALUE_BYTES, check_name, check_value
 
 __all__ = [

@@ -12,7 +12,7 @@ from ..core import crypto
 from ..core.errors import InvalidSecret, StoreLocked, WrongPassphrase
 from ..core.secret import Secret
 from . import _keys
-from ._format import Header
+from ._format import Document, Header
 from ._sealing import Codec, new_header, open_header
 
 __all__ = ["KeySource"]
@@ -57,6 +57,16 @@ class KeySource:
             raise WrongPassphrase(
                 f"the {what} does not open {self._path}, or the file was altered; "
                 f"check the {what}, or restore the file from a backup"
+            ) from None
+
+    def verify_file(self, doc: Document, codec: Codec) -> None:
+        """Check the MAC over the whole file, or raise ``WrongPassphrase``."""
+        try:
+            codec.verify(doc.signed, doc.mac)
+        except crypto.CryptoError:
+            raise WrongPassphrase(
+                f"{self._path} was altered (its MAC does not match); restore it "
+                "from a backup"
             ) from None
 
     def new_header(

@@ -13,11 +13,21 @@ header and their MACs only catch accidental damage.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from ..core import crypto
-from ._format import Header, KdfParams, header_ad
+from ..core.errors import StoreCorrupted, WrongPassphrase
+from ._format import FormatError, Header, KdfParams, Record, header_ad, record_ad
+from ._parse import check_record
 
-__all__ = ["Codec", "PlainCodec", "SealedCodec", "new_header", "open_header"]
+__all__ = [
+    "Codec",
+    "PlainCodec",
+    "SealedCodec",
+    "new_header",
+    "open_header",
+    "open_record",
+]
 
 _RECORD_INFO = b"tau-secrets/1 record key"
 _FILE_INFO = b"tau-secrets/1 file mac key"
@@ -161,3 +171,22 @@ def open_header(header: Header, master: bytes | None) -> Codec:
 
 def _check_key(master: bytes, store_id: str) -> bytes:
     return crypto.subkey(master, store_id.encode("ascii"), b"tau-secrets/1 check key")
+
+
+def open_record(
+    path: Path, header: Header, codec: Codec, name: str, record: Record
+) -> str:
+    """The value of one record of the store at ``path``, or a store error."""
+    try:
+        check_record(name, record, header.mode == "none")
+        ad = record_ad(header.store_id, name, record)
+        return codec.open(ad, record.tag, record.body)
+    except FormatError as exc:
+        raise StoreCorrupted(
+            f"{path} is not a readable store: {exc}; restore it from a backup"
+        ) from None
+    except crypto.CryptoError:
+        raise WrongPassphrase(
+            f"record {name!r} in {path} does not open: it was altered, "
+            "swapped or renamed; restore the file from a backup"
+        ) from None

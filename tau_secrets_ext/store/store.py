@@ -24,9 +24,7 @@ from ..core import crypto
 from ..core.errors import (
     PlaintextStoreWarning,
     SecretNotFound,
-    StoreCorrupted,
     StoreModeMismatch,
-    WrongPassphrase,
 )
 from ..core.secret import Secret
 from . import _files
@@ -37,16 +35,10 @@ from ._checks import (
     check_value,
     parse_document,
 )
-from ._format import (
-    FormatError,
-    Header,
-    Record,
-    check_record,
-    record_ad,
-)
+from ._format import Header, Record, record_ad
 from ._keysource import KeySource
 from ._records import RecordSet
-from ._sealing import Codec
+from ._sealing import Codec, open_record
 from .backends.base import SecretBackend, SecretInfo
 
 __all__ = ["SecretStore"]
@@ -169,13 +161,7 @@ class SecretStore(SecretBackend):
         header = doc.header
         self._check_mode(header.mode)
         codec = self._codec_for(header, len(doc.records))
-        try:
-            codec.verify(doc.signed, doc.mac)
-        except crypto.CryptoError:
-            raise WrongPassphrase(
-                f"{self.path} was altered (its MAC does not match); restore it "
-                "from a backup"
-            ) from None
+        self._source.verify_file(doc, codec)
         loaded = RecordSet(doc.records, plain=header.mode == "none")
         self._header, self._codec, self._records = header, codec, loaded
         self._raw, self._signature = snapshot.data, snapshot.signature
@@ -199,20 +185,7 @@ class SecretStore(SecretBackend):
     def _open_record(
         self, header: Header, codec: Codec, name: str, record: Record
     ) -> str:
-        try:
-            check_record(name, record, header.mode == "none")
-            return codec.open(
-                record_ad(header.store_id, name, record), record.tag, record.body
-            )
-        except FormatError as exc:
-            raise StoreCorrupted(
-                f"{self.path} is not a readable store: {exc}; restore it from a backup"
-            ) from None
-        except crypto.CryptoError:
-            raise WrongPassphrase(
-                f"record {name!r} in {self.path} does not open: it was altered, "
-                "swapped or renamed; restore the file from a backup"
-            ) from None
+        return open_record(self.path, header, codec, name, record)
 
     def _refresh(self) -> None:
         """Reload if another process changed the file since we last read it."""
