@@ -106,6 +106,14 @@ def test_endless_run_of_key_characters_is_released_at_the_limit():
     assert "a" * 20 not in out
 
 
+def test_large_piece_still_holds_its_tail():
+    key = _key()
+    stream = _scrubber(key).stream()
+    big = "clean text. " * 20_000
+    out = stream.feed(big + key[:10]) + stream.feed(key[10:] + ".")
+    assert out + stream.flush() == big + MASK + "."
+
+
 Encoder = Callable[[str], str]
 
 VARIANTS: list[tuple[str, Encoder]] = [

@@ -11,10 +11,13 @@ from collections.abc import Sequence
 
 from ._prefilter import str_automaton, without_surrogates
 
-__all__ = ["Holdback"]
+__all__ = ["HOLD_LIMIT", "Holdback"]
 
 # Length of the grams that index literals and partial sources.
 _Q = 4
+
+#: The longest tail a stream holds back; past it the stream releases all.
+HOLD_LIMIT = 64 * 1024
 
 
 class Holdback:
@@ -121,7 +124,10 @@ class Holdback:
         n = len(text)
         if not self._prefixes:
             return n
-        run = len(text.rstrip(self._key_chars))
+        # Only the end is looked at: a longer run is released by the stream
+        # at its hold limit anyway.
+        base = max(0, n - HOLD_LIMIT)
+        run = base + len(text[base:].rstrip(self._key_chars))
         if run == n or (run == 0 and after_key_char):
             return n
         return run if text.startswith(self._prefixes, run) else n

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ._holdback import HOLD_LIMIT
 from ._matcher import PATTERN
 from ._variants import B64_STD, B64_URL
 from .providers import KEY_CHARS
@@ -19,9 +20,6 @@ __all__ = ["StreamScrubber"]
 
 log = logging.getLogger(__name__)
 
-# A held tail longer than this is released (scrubbed as if the stream ended
-# there), so that a long run of key characters cannot hold output forever.
-HOLD_LIMIT = 64 * 1024
 
 _BASE64 = B64_STD | B64_URL
 
@@ -62,12 +60,14 @@ class StreamScrubber:
             return ""
         snapshot = self._snapshot()
         spans = self._spans(snapshot, buffer)
-        if len(buffer) > HOLD_LIMIT:
+        cut = self._cut(snapshot, buffer, spans)
+        if len(buffer) - cut > HOLD_LIMIT:
+            # Scrubbed as if the stream ended here, so that a long run of key
+            # characters cannot hold output forever.
             last = spans[-1] if spans else None
             self._in_run = last is not None and last[1:] == (len(buffer), PATTERN)
-            log.debug("stream hold limit reached, releasing %d characters", len(buffer))
+            log.debug("stream hold limit reached")
             return self._emit(snapshot, buffer, len(buffer), spans)
-        cut = self._cut(snapshot, buffer, spans)
         return self._emit(snapshot, buffer, cut, [s for s in spans if s.end <= cut])
 
     def _cut(self, snapshot: Snapshot, buffer: str, spans: list[Span]) -> int:
