@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import getpass
+import io
 import logging
 import os
 import re
 import secrets
+import sys
 
 import pytest
 from _shell import assert_hidden, ip, magic, shell_instance
@@ -128,6 +130,34 @@ def test_setkey_in_a_terminal_prompts_without_the_flag(
 
     magic(ip, "tau_setkey", "openai")
 
+    assert SecretStore.open().get("openai").reveal() == canary
+
+
+def test_terminal_ipython_prompts_without_echo(canary, tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    ipython = os.path.join(os.path.dirname(sys.executable), "ipython")
+    args = ["--ext=tau_secrets_ext", "--simple-prompt", "--no-banner"]
+    args.append(f"--HistoryManager.hist_file={tmp_path / 'history.sqlite'}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    child = pexpect.spawn(ipython, args, env=env, encoding="utf-8", timeout=60)
+    transcript = io.StringIO()
+    child.logfile_read = transcript
+    try:
+        child.expect_exact("In [1]: ")
+        child.sendline("%tau_setkey openai")
+        child.expect_exact("openai: ")
+        child.sendline(canary)
+        child.expect_exact("openai: stored (encrypted, fingerprint ")
+        child.sendline("%tau_auth openai")
+        child.expect_exact("exported as OPENAI_API_KEY)")
+        child.sendline("import os; print(os.environ['OPENAI_API_KEY'])")
+        child.expect_exact("[REDACTED:openai]")
+        child.sendline("exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+    assert_hidden(transcript.getvalue(), canary)
     assert SecretStore.open().get("openai").reveal() == canary
 
 
