@@ -122,3 +122,11 @@ def test_crypto_is_the_only_module_that_imports_cryptography():
         if re.search(r"^\s*(from|import) cryptography", path.read_text(), re.M)
     ]
     assert importers == ["core/crypto.py"]
+
+
+def test_unusable_kdf_parameters_are_a_crypto_error():
+    bad = crypto.KdfParams(memory_kib=8, iterations=1, lanes=4, salt=b"s" * 16)
+    with pytest.raises(crypto.CryptoError, match="parameters"):
+        crypto.derive_passphrase_key("long-enough-passphrase", bad)
+    with pytest.raises(ValueError, match="Unicode"):
+        crypto.derive_passphrase_key("bad-\udcff-passphrase", CHEAP)

@@ -225,3 +225,11 @@ def test_other_store_objects_follow_a_rekey(tmp_path):
     first.rekey(encryption="keyed", passphrase=passphrase())
     with pytest.raises(StoreLocked):
         reader.get("k")
+
+
+def test_a_passphrase_that_is_not_unicode_text_is_refused(tmp_path):
+    with pytest.raises(InvalidSecret, match="Unicode"):
+        SecretStore.open(
+            tmp_path / "s.json", encryption="keyed", passphrase="pass\udcffphrase"
+        )
+    assert not (tmp_path / "s.json").exists()

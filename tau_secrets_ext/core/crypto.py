@@ -120,15 +120,25 @@ def normalize_passphrase(passphrase: str) -> bytes:
 
 
 def derive_passphrase_key(passphrase: str, params: KdfParams) -> bytes:
-    """Derive a 256-bit key from a passphrase with Argon2id."""
-    kdf = Argon2id(
-        salt=params.salt,
-        length=KEY_SIZE,
-        iterations=params.iterations,
-        lanes=params.lanes,
-        memory_cost=params.memory_kib,
-    )
-    return kdf.derive(normalize_passphrase(passphrase))
+    """Derive a 256-bit key from a passphrase with Argon2id.
+
+    Raises ``ValueError`` for a passphrase that is not valid Unicode text and
+    :class:`CryptoError` if the parameters are refused.
+    """
+    secret = normalize_passphrase(passphrase)
+    try:
+        kdf = Argon2id(
+            salt=params.salt,
+            length=KEY_SIZE,
+            iterations=params.iterations,
+            lanes=params.lanes,
+            memory_cost=params.memory_kib,
+        )
+        return kdf.derive(secret)
+    except (ValueError, TypeError, MemoryError):
+        raise CryptoError(
+            "key derivation failed: unusable Argon2id parameters"
+        ) from None
 
 
 def subkey(master: bytes, salt: bytes, info: bytes) -> bytes:

@@ -127,6 +127,11 @@ class KeySource:
             raise WrongPassphrase(f"the passphrase does not open {self._path}")
         try:
             master = crypto.derive_passphrase_key(passphrase, kdf)
+        except crypto.CryptoError:
+            raise WrongPassphrase(
+                f"{self._path} cannot be unlocked: its key-derivation parameters "
+                "are unusable (altered?); restore it from a backup"
+            ) from None
         except ValueError:
             raise InvalidSecret("the passphrase is not valid Unicode text") from None
         self._derived = (kdf, master)
