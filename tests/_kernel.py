@@ -22,6 +22,7 @@ import queue
 import secrets
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.channels import ZMQSocketChannel
 from jupyter_client.manager import KernelManager
 
-__all__ = ["Cell", "Kernel", "leaks", "new_canary"]
+__all__ = ["Cell", "Kernel", "leaks", "new_canary", "stream_text"]
 
 #: Environment variables that change ipykernel's behaviour under pytest.
 _PYTEST_VARS = ("PYTEST_CURRENT_TEST", "PYTEST_XDIST_WORKER", "PYTEST_VERSION")
@@ -66,6 +67,15 @@ def leaks(data: bytes | str, key: str, *, window: int = 16) -> list[str]:
     return found
 
 
+def stream_text(messages: list[dict[str, Any]], name: str = "stdout") -> str:
+    """The text of one stream in ``messages``, joined."""
+    return "".join(
+        m["content"]["text"]
+        for m in messages
+        if m["msg_type"] == "stream" and m["content"]["name"] == name
+    )
+
+
 @dataclass
 class Cell:
     """What one execute request produced."""
@@ -76,11 +86,7 @@ class Cell:
 
     def stream(self, name: str = "stdout") -> str:
         """The cell's whole text on one stream, all messages joined."""
-        return "".join(
-            m["content"]["text"]
-            for m in self.iopub
-            if m["msg_type"] == "stream" and m["content"]["name"] == name
-        )
+        return stream_text(self.iopub, name)
 
     @property
     def stdout(self) -> str:
@@ -210,15 +216,19 @@ class Kernel:
         msg_id = getattr(self.client, method)(*args, **kwargs)
         return self.reply(msg_id, time.monotonic() + timeout)
 
-    def drain(self, seconds: float) -> list[dict[str, Any]]:
-        """Collect iopub messages for ``seconds`` (output after a cell ended)."""
-        got = []
+    def drain(
+        self, seconds: float, until: Callable[[str], bool] | None = None
+    ) -> list[dict[str, Any]]:
+        """Collect iopub messages (output after a cell ended) for ``seconds``,
+        or until ``until(stream text so far)`` is true."""
+        got: list[dict[str, Any]] = []
         deadline = time.monotonic() + seconds
-        while True:
+        while until is None or not until(stream_text(got)):
             try:
                 got.append(self.next_msg("iopub", deadline))
             except TimeoutError:
-                return got
+                break
+        return got
 
     def next_msg(self, channel: str, deadline: float) -> dict[str, Any]:
         assert self.client is not None

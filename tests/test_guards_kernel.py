@@ -8,7 +8,7 @@ import textwrap
 import time
 
 import pytest
-from _kernel import Cell, Kernel, leaks, new_canary
+from _kernel import Cell, Kernel, leaks, new_canary, stream_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,7 +120,7 @@ def test_output_from_a_thread_after_the_cell_ended(run, kernel):
         threading.Thread(target=late).start()
         """
     )
-    text = _stream_text(kernel.drain(2.0))
+    text = stream_text(kernel.drain(10.0, until=lambda text: "done" in text))
     assert text == f"late {MASK} done\n"
 
 
@@ -130,7 +130,9 @@ def test_output_from_a_timer_after_the_cell_ended(run, kernel, key):
         "threading.Timer(0.3, lambda: print('timer', KEY, KEY[:5], end='',"
         " flush=True)).start()"
     )
-    assert _stream_text(kernel.drain(2.0)) == f"timer {MASK} {key[:5]}"
+    expected = f"timer {MASK} {key[:5]}"
+    messages = kernel.drain(10.0, until=lambda text: len(text) >= len(expected))
+    assert stream_text(messages) == expected
 
 
 def test_shell_escape_and_subprocess(run, kernel):
@@ -510,7 +512,3 @@ def test_process_output_is_scrubbed_without_fd_capture(tmp_path, key):
     assert f"fd1 {MASK}".encode() in output
     assert f"sub {MASK}".encode() in output
     assert leaks(output, key) == []
-
-
-def _stream_text(messages: list[dict]) -> str:
-    return "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
