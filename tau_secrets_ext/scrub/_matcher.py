@@ -91,6 +91,7 @@ class Matcher:
         for literal in self.actions:
             self._by_anchor.setdefault(literal[: self._anchor], []).append(literal)
         self._anchors = list(self._by_anchor)
+        self._margin = max((len(a.encode()) for a in self._anchors), default=0)
         self._verifier = str_automaton(self._anchors) if self._anchors else None
         self._prefilter = Prefilter(self._anchors)
         log.debug(
@@ -156,8 +157,11 @@ class Matcher:
         hits = self._prefilter.hits(data)
         if not hits:
             return []
-        # The prefilter may skip an anchor that starts inside a reported one.
-        windows = merge_ranges((s, min(len(data), e + self._anchor)) for s, e in hits)
+        # The prefilter may skip an anchor that overlaps a reported one.
+        margin = self._margin
+        windows = merge_ranges(
+            (max(0, s - margin), min(len(data), e + margin)) for s, e in hits
+        )
         if len(data) == len(text):
             return windows
         return char_ranges(data, windows)
