@@ -542,6 +542,18 @@ def test_widget_shows_errors_and_nothing_entered(canary):
     assert canary not in repr(box)
 
 
+def test_widget_refuses_a_short_key_and_stores_nothing(ip):
+    state = get_state(ip)
+    box = SecretInput("openai key", lambda v: state.set("openai", v, None))
+    short = secrets.token_hex(3)
+
+    box._box.set_state({"value": short})
+
+    assert box.status.startswith("error: ")
+    assert short not in box.status and box._box.value == ""
+    assert stored_names() == []
+
+
 def test_widget_value_is_never_echoed():
     box = SecretInput("k", lambda v: "ok")
 

@@ -132,6 +132,21 @@ def test_unlock_box_opens_a_keyed_store(tmp_path, canary, monkeypatch):
     assert auth.stdout == "openai: ready (from store, not exported)\n"
 
 
+def test_a_key_set_in_one_kernel_is_ready_in_another(tmp_path, canary):
+    env = {"TAU_CANARY": canary}
+    with (
+        Kernel(tmp_path / "a", env=env) as first,
+        Kernel(tmp_path / "b", env=env) as second,
+    ):
+        second.execute("%tau_keys")  # its store is open before the key exists
+        first.execute("%tau_setkey openai --from-env TAU_CANARY")
+        auth = second.execute("%tau_auth openai --no-export")
+        shown = second.execute("import os\nprint(os.environ['TAU_CANARY'])")
+
+    assert auth.stdout == "openai: ready (from store, not exported)\n"
+    assert shown.stdout == "[REDACTED:openai]\n"
+
+
 def test_getpass_prompt_in_a_kernel_goes_through_stdin(tmp_path, canary):
     with Kernel(tmp_path) as k:
         assert k.client is not None
