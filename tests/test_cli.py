@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -213,3 +216,44 @@ def test_exec_exports_keys_under_provider_variables(canary):
     assert ok.returncode == 0, ok.stderr
     assert status.returncode == 3
     assert missing.returncode == 1 and "command not found" in missing.stderr
+
+
+def _read_until(fd: int, marker: str, timeout: float = 30.0) -> str:
+    """Read a pty until ``marker`` appears or the other side closes."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed its end of the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen.decode(errors="replace")
+
+
+def test_set_on_a_terminal_prompts_without_echo(canary):
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tau_secrets_ext", "set", "k"],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        start_new_session=True,
+    )
+    os.close(secondary)
+    try:
+        prompt = _read_until(primary, "(hidden): ")
+        os.write(primary, (canary + "\n").encode())
+        rest = _read_until(primary, "stored k")
+        assert proc.wait(timeout=60) == 0
+    finally:
+        os.close(primary)
+
+    assert "Value for k (hidden): " in prompt
+    assert "stored k" in rest and canary not in prompt + rest
+    assert SecretStore.open().get("k").reveal() == canary
