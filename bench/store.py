@@ -22,6 +22,7 @@ Run: .venv/bin/python bench/store.py [--rounds 5] [--cryptfile-rounds 1]
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import statistics
 import tempfile
@@ -124,8 +125,9 @@ def measure(rounds: int, cryptfile_rounds: int) -> dict[str, list[float]]:
     return results
 
 
-def report(results: dict[str, list[float]]) -> None:
+def report(results: dict[str, list[float]], load: tuple[float, float]) -> None:
     med = {key: statistics.median(times) for key, times in results.items()}
+    print(f"load average (1 min) before/after: {load[0]:.1f} / {load[1]:.1f}")
     print(f"{'measurement':32} {'median ms':>10} {'runs':>5}")
     for key, times in results.items():
         print(f"{key:32} {med[key]:10.1f} {len(times):5d}")
@@ -153,7 +155,9 @@ def main() -> None:
     args = parser.parse_args()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report(measure(args.rounds, args.cryptfile_rounds))
+        before = os.getloadavg()[0]
+        results = measure(args.rounds, args.cryptfile_rounds)
+        report(results, (before, os.getloadavg()[0]))
 
 
 if __name__ == "__main__":
