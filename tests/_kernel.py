@@ -244,7 +244,13 @@ class Kernel:
         """Every frame received so far, concatenated."""
         return b"\n".join(self.frames)
 
-    def process_output(self) -> bytes:
-        """What the kernel process wrote to its own stdout and stderr."""
-        self._out.flush()
-        return self.output_file.read_bytes()
+    def process_output(self, wait_for: bytes = b"", timeout: float = 10) -> bytes:
+        """What the kernel process wrote to its own stdout and stderr, waiting
+        up to ``timeout`` seconds for ``wait_for`` to appear in it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._out.flush()
+            data = self.output_file.read_bytes()
+            if wait_for in data or time.monotonic() > deadline:
+                return data
+            time.sleep(0.05)
