@@ -154,7 +154,7 @@ def test_shell_escape_and_subprocess(run, kernel):
     assert f"sub {MASK} end".encode() in echoed
 
 
-def test_forked_child_process_output(run):
+def test_forked_child_process_output(run, kernel):
     cell = run(
         """
         import multiprocessing
@@ -163,10 +163,10 @@ def test_forked_child_process_output(run):
         )
         child.start()
         child.join()
-        time.sleep(0.3)
         """
     )
-    assert f"child {MASK} end" in cell.stdout
+    expected = f"child {MASK} end"
+    assert expected in cell.stdout + _late_stdout(kernel, cell, expected)
 
 
 def test_os_write_to_fd_1_and_2(run, kernel):
