@@ -9,7 +9,7 @@ from _shell import ip, magic, shell_instance
 from IPython.core.error import UsageError
 from traitlets import TraitError
 
-from tau_secrets_ext import SecretStore
+from tau_secrets_ext import PlaintextStoreWarning, SecretStore
 from tau_secrets_ext.ipython.api import scrubber
 from tau_secrets_ext.ipython.extension import (
     load_ipython_extension,
@@ -125,7 +125,8 @@ def test_store_path_change_moves_the_next_write(ip, canary, tmp_path, monkeypatc
 
 
 def test_configured_mode_against_the_file_is_one_clear_error(ip, canary):
-    SecretStore.open(encryption="none").set("openai", canary)
+    with pytest.warns(PlaintextStoreWarning):
+        SecretStore.open(encryption="none").set("openai", canary)
     config(ip, "TauSecrets.encryption = 'auto'")
 
     with pytest.raises(UsageError) as caught:
