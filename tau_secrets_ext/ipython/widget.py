@@ -59,6 +59,7 @@ class SecretInput(VBox):
         self._arrived = False
         self._box = _MaskedText(
             description=label,
+            tooltip=label,  # read out by screen readers with the label
             placeholder=placeholder,
             style={"description_width": "initial"},
             layout=Layout(width="28em"),
