@@ -1,9 +1,10 @@
 """Where a typed key comes from: a SecretInput box, getpass, or nowhere.
 
 The rule for a widget frontend: a kernel whose current request allows stdin
-and carries a ``cellId`` (JupyterLab, Notebook 7 and VS Code send one).
-Headless runners such as nbclient, nbval and papermill allow no stdin, and
-consoles send no cell id, so they get getpass or a clear error.
+and carries a ``cellId`` in its metadata (JupyterLab and Notebook 7 send
+one). A frontend that allows stdin but sends no cell id (a console) gets the
+getpass prompt instead; headless runners such as nbclient, nbval and
+papermill allow no stdin and get an error naming ``--from-env``.
 """
 
 from __future__ import annotations
