@@ -15,6 +15,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import ClassVar
 
@@ -38,6 +39,7 @@ from ._checks import (
 from ._format import Header, Record, record_ad
 from ._keysource import KeySource
 from ._records import RecordSet
+from ._rekey import rekey as rekey_store
 from ._sealing import Codec, open_record
 from .backends.base import SecretBackend, SecretInfo
 
@@ -264,7 +266,7 @@ class SecretStore(SecretBackend):
             change(header, codec, records)
             self._write(header, codec, records)
 
-    def _file_lock(self) -> _files.contextlib.AbstractContextManager[None]:
+    def _file_lock(self) -> AbstractContextManager[None]:
         _files.ensure_folder(self.path.parent)
         return _files.locked(self.path)
 
@@ -326,7 +328,5 @@ class SecretStore(SecretBackend):
         self, *, encryption: str | None = None, passphrase: str | None = None
     ) -> None:
         """Re-encrypt every record under a new key, optionally in another mode."""
-        from ._rekey import rekey
-
         with self._lock:
-            rekey(self, encryption, passphrase)
+            rekey_store(self, encryption, passphrase)
