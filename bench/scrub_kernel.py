@@ -92,7 +92,9 @@ def main() -> None:
 
 def report(times: dict[tuple[str, str], list[float]], opts: Any) -> None:
     """Print medians and the guarded/plain ratio for each workload."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"median of {opts.runs} runs, 10 secrets registered in the guarded kernel")
+    print(f"load average at the end: {load} on {os.cpu_count()} cores")
     print(f"{'workload':30} {'plain s':>9} {'guarded s':>10} {'ratio':>7} target")
     for title in WORKLOADS:
         plain = statistics.median(times[(title, "plain")])
