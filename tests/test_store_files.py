@@ -125,3 +125,16 @@ def test_a_store_path_under_a_file_is_a_store_error(tmp_path):
     with pytest.raises(StoreError):
         SecretStore.open(blocker / "sub" / "store.json").set("k", new_value())
     assert blocker.read_text() == "not a folder"
+
+
+def test_a_symlinked_lock_file_is_refused_and_its_target_untouched(tmp_path):
+    path = tmp_path / "store.json"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / "store.json.lock").symlink_to(victim)
+
+    with pytest.raises(StorePermissionError, match="symbolic link"):
+        SecretStore.open(path).set("k", new_value())
+
+    assert victim.read_text() == "precious"
+    assert not path.exists()

@@ -191,8 +191,15 @@ def remove_stale_temps(path: Path) -> None:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the inter-process lock of the store at ``path``."""
+    lock_path = path.with_name(path.name + ".lock")
+    # filelock opens its file with O_TRUNC: a planted symlink would truncate
+    # whatever it points at.
+    if lock_path.is_symlink():
+        raise StorePermissionError(
+            f"{lock_path} is a symbolic link; remove it (tau-secrets recreates it)"
+        )
     lock = FileLock(
-        f"{path}.lock", timeout=LOCK_TIMEOUT, mode=FILE_MODE, poll_interval=0.005
+        lock_path, timeout=LOCK_TIMEOUT, mode=FILE_MODE, poll_interval=0.005
     )
     try:
         lock.acquire()
