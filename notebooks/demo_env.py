@@ -95,6 +95,8 @@ def lab(args: list[str]) -> None:
         sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.root_dir={HERE.parent}", "notebooks/quickstart.ipynb", *args,
     ]  # fmt: skip
+    if os.geteuid() == 0:  # containers often run as root; Jupyter refuses that
+        command.append("--allow-root")
     os.execv(sys.executable, command)
 
 
