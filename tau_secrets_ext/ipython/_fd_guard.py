@@ -13,10 +13,13 @@ pause, and nothing reads this copy interactively.
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import logging
 import os
+import struct
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from ._walk import WITHHELD
@@ -29,6 +32,8 @@ __all__ = ["FdGuard"]
 log = logging.getLogger(__name__)
 
 _CHUNK = 65536
+# At exit, how long the thread may take to forward what is still in the pipe.
+_EXIT_DRAIN = 0.5
 
 
 class FdGuard:
@@ -41,17 +46,36 @@ class FdGuard:
         self._read_end = read_end
         self._stream = scrubber.stream()
         self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self._busy = False
         os.dup2(write_end, fd)
         os.close(write_end)
         self._thread = threading.Thread(
             target=self._pump, name=f"tau-secrets-fd{fd}", daemon=True
         )
         self._thread.start()
+        atexit.register(self._drain_at_exit)
 
     def uninstall(self) -> None:
         """Put the real fd back; the thread drains the pipe and ends."""
+        atexit.unregister(self._drain_at_exit)
         os.dup2(self._real, self.fd)
         self._thread.join(timeout=2)
+
+    def _drain_at_exit(self) -> None:
+        """Let the thread forward the last output before the process ends."""
+        deadline = time.monotonic() + _EXIT_DRAIN
+        while (self._busy or self._unread() > 0) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _unread(self) -> int:
+        try:
+            import fcntl
+            import termios
+
+            raw = fcntl.ioctl(self._read_end, termios.FIONREAD, b"\0\0\0\0")
+        except (ImportError, OSError):
+            return 0
+        return int(struct.unpack("i", raw)[0])
 
     def _pump(self) -> None:
         try:
@@ -70,7 +94,11 @@ class FdGuard:
         data = os.read(self._read_end, _CHUNK)
         if not data:
             return False
-        self._write(self._scrub(data))
+        self._busy = True
+        try:
+            self._write(self._scrub(data))
+        finally:
+            self._busy = False
         return True
 
     def _scrub(self, data: bytes) -> str:
