@@ -153,7 +153,11 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     big = scrubber_with(1000)
     build = time.perf_counter() - start
-    rows = [f"# bench/scrub.py: medians of {repeat} runs, cpu count {os.cpu_count()}"]
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    rows = [
+        f"# bench/scrub.py: medians of {repeat} interleaved runs, "
+        f"cpu count {os.cpu_count()}, load average {load}"
+    ]
     rows.append(f"compile 1000 secrets: {build:.2f} s")
     rows += bench_corpus("notebook-like text", log_text(size * 1_000_000), repeat, big)
     rows += bench_corpus("random printable", noise_text(size * 1_000_000), repeat, big)
