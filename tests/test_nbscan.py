@@ -367,3 +367,38 @@ def test_cli_scan_with_a_locked_store_still_checks_patterns(tmp_path, canary):
     assert result.returncode == 1
     assert "store is locked" in result.stderr
     assert result.stdout.splitlines() == [f"{path}: cell 1, source (pattern)"]
+
+
+class _BrokenScrubber(Scrubber):
+    """Fault injection: a scrubber that fails on every text.
+
+    No real input makes the scrubber raise, so the failure is simulated to
+    show that the cleaner then fails closed.
+    """
+
+    def scrub(self, text: str) -> str:
+        raise RuntimeError("simulated failure")
+
+
+def test_clean_fails_closed_when_the_scrubber_breaks(canary, caplog):
+    nb = everywhere(canary)
+
+    nbscan.clean_notebook(nb, _BrokenScrubber())
+
+    assert canary not in json.dumps(nb)
+    assert nb["cells"][0]["source"] == "[REDACTED:error]"
+    assert nb["cells"][0]["cell_type"] == "code"
+    assert nb["cells"][1]["outputs"][0]["output_type"] == "stream"
+    assert canary not in caplog.text
+    assert "RuntimeError" in caplog.text
+
+
+def test_hit_repr_and_unreadable_messages_hold_no_key(tmp_path, canary):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": ' + canary)
+
+    with pytest.raises(nbscan.Unreadable) as caught:
+        nbscan.load(broken)
+
+    hit = nbscan.scan_notebook(everywhere(canary), scrubber(canary), "n.ipynb")[0]
+    assert canary[:8] not in repr(hit) + str(hit) + str(caught.value)

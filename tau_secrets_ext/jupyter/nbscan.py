@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PASSWORD_VALUE = "password widget value"
 _FAILED_MASK = "[REDACTED:error]"
+_STRUCTURAL = re.compile(r"[a-z_./+-]*")
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,9 @@ def _scrub_or_mask(scrub: Scrubber, text: str) -> str:
         return scrub.scrub(text)
     except Exception as exc:  # fail closed: an unscrubbed string never survives
         log.error("scrubbing failed (%s); the string was masked", type(exc).__name__)
-        return _FAILED_MASK
+        # Field names and values such as "cell_type", "code" or "text/plain"
+        # cannot hold a key; keeping them keeps the file a notebook.
+        return text if _STRUCTURAL.fullmatch(text) else _FAILED_MASK
 
 
 def _unique(hits: Iterable[Hit]) -> list[Hit]:
