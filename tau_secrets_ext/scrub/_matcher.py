@@ -174,12 +174,20 @@ class Matcher:
         if not hits:
             return []
         found: list[Span] = []
+        # Where a whole literal was found, its own blocks add nothing; hits
+        # come in order of their end, so the literal's anchor comes first.
+        whole: set[tuple[str, int]] = set()
         for anchor, s, _ in hits:
             pos = start + s
             for literal in self._by_anchor[self._anchors[anchor]]:
                 if not text.startswith(literal, pos):
                     continue
                 for action in self.actions[literal]:
+                    if isinstance(action, _Block):
+                        if (action.source, pos - action.offset) in whole:
+                            continue
+                    elif isinstance(action, _Whole):
+                        whole.add((literal, pos))
                     span = self._resolve(action, text, pos, pos + len(literal))
                     if span is not None:
                         found.append(span)
