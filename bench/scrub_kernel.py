@@ -103,6 +103,13 @@ def report(times: dict[tuple[str, str], list[float]], opts: Any) -> None:
         verdict = "met" if ratio <= 1.10 else "MISSED"
         name = title.format(mb=opts.megabytes)
         print(f"{name:30} {plain:9.2f} {guarded:10.2f} {ratio:7.2f} <=1.10 {verdict}")
+    print("every run (plain | guarded), seconds:")
+    for title in WORKLOADS:
+        runs = [
+            " ".join(f"{t:.2f}" for t in times[(title, label)])
+            for label in ("plain", "guarded")
+        ]
+        print(f"  {title.format(mb=opts.megabytes):28} {runs[0]} | {runs[1]}")
 
 
 if __name__ == "__main__":
