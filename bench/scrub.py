@@ -61,8 +61,10 @@ def scrubber_with(n: int) -> Scrubber:
 def interleaved(
     cases: dict[str, Callable[[], object]], repeat: int
 ) -> dict[str, float]:
-    """Median seconds of each case, timed in rounds so that a change in the
-    machine's load falls on every case alike."""
+    """Median seconds of each case, timed in rounds.
+
+    A change in the machine's load then falls on every case alike.
+    """
     times: dict[str, list[float]] = {label: [] for label in cases}
     for _ in range(repeat):
         for label, func in cases.items():

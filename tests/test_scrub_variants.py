@@ -1,5 +1,4 @@
-"""Encoded forms, partial runs and key formats; awkward characters; no
-over-redaction."""
+"""Encoded forms, partial runs, key formats, awkward characters, no over-redaction."""
 
 from __future__ import annotations
 

@@ -31,19 +31,7 @@ class Holdback:
         partial_length: int,
         key_chars: str,
     ) -> None:
-        self._literals: dict[str, list[str]] = {}
-        self._short: set[str] = set()
-        for literal in literals:
-            self._literals.setdefault(literal[:_Q], []).append(literal)
-            self._short.update(literal[:k] for k in range(1, _Q))
-        for prefix in prefixes:
-            self._short.update(prefix[:k] for k in range(1, len(prefix)))
-        self._short_max = max(map(len, self._short), default=0)
-        self._longest = max(map(len, literals), default=0)
-        keys = list(self._literals)
-        self._gram_keys = keys
-        self._automaton = str_automaton(keys) if keys else None
-
+        self._index_literals(literals, prefixes)
         self._partial = partial_length
         self._grams: dict[str, list[tuple[str, int]]] = {}
         self._tiny: set[str] = set()
@@ -55,6 +43,19 @@ class Holdback:
         self._chars = frozenset(
             "".join((*literals, *sources, key_chars if prefixes else ""))
         )
+
+    def _index_literals(self, literals: Sequence[str], prefixes: Sequence[str]) -> None:
+        self._literals: dict[str, list[str]] = {}
+        self._short: set[str] = set()
+        for literal in literals:
+            self._literals.setdefault(literal[:_Q], []).append(literal)
+            self._short.update(literal[:k] for k in range(1, _Q))
+        for prefix in prefixes:
+            self._short.update(prefix[:k] for k in range(1, len(prefix)))
+        self._short_max = max(map(len, self._short), default=0)
+        self._longest = max(map(len, literals), default=0)
+        self._gram_keys = list(self._literals)
+        self._automaton = str_automaton(self._gram_keys) if self._gram_keys else None
 
     def _index_source(self, source: str) -> None:
         for offset in range(len(source)):

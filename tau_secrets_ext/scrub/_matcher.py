@@ -74,16 +74,24 @@ class Matcher:
         self._unanchored = tuple(unanchored)
         self._holdback: Holdback | None = None
         self._block = (partial_length + 1) // 2
+        self._add_secrets(reserved)
+        for pattern, prefixes in formats.items():
+            for prefix in prefixes:
+                self.actions.setdefault(prefix, []).append(_Prefix(pattern))
+                self.prefixes.append(prefix)
+        self._compile()
+        log.debug(
+            "matcher built: %d secrets, %d literals", len(secrets), len(self.actions)
+        )
+
+    def _add_secrets(self, reserved: Sequence[str]) -> None:
         # A block inside a mask would re-mask masked text.
         size = self._block
         taken = {m[i : i + size] for m in reserved for i in range(len(m) - size + 1)}
         for secret, found in enumerate(self.secrets):
             self._add_secret(secret, found, taken)
-        for pattern, prefixes in formats.items():
-            for prefix in prefixes:
-                self.actions.setdefault(prefix, []).append(_Prefix(pattern))
-                self.prefixes.append(prefix)
 
+    def _compile(self) -> None:
         # Both stages look for anchors; a hit is then checked against the
         # whole literals that begin with that anchor.
         self._anchor = _ANCHOR if len(self.actions) <= SIMD_LIMIT else _ANCHOR_MANY
@@ -94,9 +102,6 @@ class Matcher:
         self._margin = max((len(a.encode()) for a in self._anchors), default=0)
         self._verifier = str_automaton(self._anchors) if self._anchors else None
         self._prefilter = Prefilter(self._anchors)
-        log.debug(
-            "matcher built: %d secrets, %d literals", len(secrets), len(self.actions)
-        )
 
     def _add_secret(self, secret: int, found: Forms, taken: set[str]) -> None:
         for variant in found.variants:
@@ -211,7 +216,7 @@ class Matcher:
 
 
 def _common_prefix(text: str, pos: int, source: str, offset: int) -> int:
-    """Length of the run where text from ``pos`` agrees with source from ``offset``."""
+    """Length of the run where text agrees with source, onwards from there."""
     rest = source[offset:]
     if text.startswith(rest, pos):
         return len(rest)
@@ -222,8 +227,7 @@ def _common_prefix(text: str, pos: int, source: str, offset: int) -> int:
 
 
 def _common_suffix(text: str, pos: int, source: str, offset: int) -> int:
-    """Length of the run where text before ``pos`` agrees with source before
-    ``offset``."""
+    """Length of the run where text agrees with source, backwards from there."""
     head = source[:offset]
     if text.endswith(head, 0, pos):
         return len(head)

@@ -32,8 +32,11 @@ _DFA_LIMIT = 50_000
 
 
 class Prefilter:
-    """Reports where any anchor occurs in a byte string, possibly missing
-    anchors that overlap a reported one (callers look around each hit)."""
+    """Reports where anchors occur in a byte string.
+
+    An anchor that overlaps a reported one may be missed: callers look
+    around each hit.
+    """
 
     def __init__(self, anchors: Iterable[str]) -> None:
         encoded = sorted({a.encode("utf-8", "surrogatepass") for a in anchors})
@@ -83,6 +86,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def without_surrogates(text: str) -> str:
-    """``text`` with each lone surrogate (which str automata refuse) replaced by
-    U+FFFD: one character for one, so positions stay valid."""
+    """``text`` with each lone surrogate replaced by U+FFFD.
+
+    str automata refuse surrogates; one character for one keeps positions.
+    """
     return _SURROGATE.sub("\ufffd", text)

@@ -1,5 +1,8 @@
-"""StreamScrubber: scrub text that arrives in pieces, never letting a secret
-through because it was split between two pieces."""
+"""StreamScrubber: scrub text that arrives in pieces.
+
+A secret split between two pieces never gets through: the tail that could
+begin one is held until the next piece decides it.
+"""
 
 from __future__ import annotations
 

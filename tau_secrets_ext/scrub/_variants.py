@@ -115,8 +115,11 @@ class Forms(NamedTuple):
 
 
 def forms(value: str) -> Forms:
-    """The literal forms of ``value`` (exact first, no repeats) and the texts
-    any long enough run of which counts as partial exposure."""
+    """The literal forms of ``value`` and the sources of its partial runs.
+
+    Forms come exact first, without repeats; a run of a source at least the
+    partial length long counts as partial exposure.
+    """
     data = _utf8(value)
     texts = (value, *sorted(_text_escapes(value) - {value}))
     found = [Variant(t) for t in texts]
