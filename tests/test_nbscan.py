@@ -402,3 +402,21 @@ def test_hit_repr_and_unreadable_messages_hold_no_key(tmp_path, canary):
 
     hit = nbscan.scan_notebook(everywhere(canary), scrubber(canary), "n.ipynb")[0]
     assert canary[:8] not in repr(hit) + str(hit) + str(caught.value)
+
+
+def test_no_committed_file_holds_a_key_pattern(tmp_path, canary):
+    # The repository's own rule, checked with its own scanner: test keys
+    # are built at run time, never committed as literals.
+    root = Path(__file__).resolve().parent.parent
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=root, capture_output=True, text=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    files = [
+        str(root / f) for f in listed.stdout.splitlines() if not f.endswith(".png")
+    ]
+
+    result = cli(["scan", *files], canary, tmp_path)
+
+    assert result.returncode == 0, result.stdout
