@@ -207,3 +207,38 @@ def test_enabled_kernel_sees_the_extension_in_its_config(env):
         client.stop_channels()
         manager.shutdown_kernel(now=True)
     assert "".join(lines).strip() == "['autoreload', 'tau_secrets_ext']"
+
+
+@pytest.mark.kernel
+def test_kernel_from_the_installed_kernelspec_loads_the_extension(
+    env, tmp_path, monkeypatch
+):
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    assert (
+        run(env, "kernelspec", "install", "--prefix", str(tmp_path / "p")).returncode
+        == 0
+    )
+    # Looked up in this process, so only the prefix just written can match.
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "p/share/jupyter"))
+    specs = KernelSpecManager()
+    spec_dir = specs.find_kernel_specs()["tau-python3"]
+    assert spec_dir.startswith(str(tmp_path))
+    env["TAU_SECRETS_DIR"] = str(tmp_path / "store")
+
+    manager = KernelManager(kernel_name="tau-python3", kernel_spec_manager=specs)
+    manager.start_kernel(env=env)
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        lines: list[str] = []
+        client.execute_interactive(
+            "print(sorted(get_ipython().extension_manager.loaded))",
+            output_hook=lambda m: lines.append(m["content"].get("text", "")),
+        )
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert "tau_secrets_ext" in "".join(lines)
