@@ -379,9 +379,13 @@ class _BrokenScrubber(Scrubber):
     def scrub(self, text: str) -> str:
         raise RuntimeError("simulated failure")
 
+    def find(self, text: str) -> list:
+        raise RuntimeError("simulated failure")
+
 
 def test_clean_fails_closed_when_the_scrubber_breaks(canary, caplog):
     nb = everywhere(canary)
+    nb["cells"][1]["outputs"].append(stream(canary))
 
     nbscan.clean_notebook(nb, _BrokenScrubber())
 
