@@ -443,6 +443,7 @@ def test_unload_removes_and_reload_restores_the_guards(run):
         before = logging.getLogRecordFactory()
         %unload_ext tau_secrets_ext
         print('send' in vars(shell.kernel.session),
+              'store_inputs' in vars(shell.history_manager),
               logging.getLogRecordFactory() is before)
         %load_ext tau_secrets_ext
         from tau_secrets_ext.ipython import api, guards
@@ -452,7 +453,7 @@ def test_unload_removes_and_reload_restores_the_guards(run):
               shell.kernel.session.send == wrapper)
         """
     )
-    assert cell.stdout == "False False\nTrue True\n"
+    assert cell.stdout == "False False False\nTrue True\n"
     assert run("print(KEY)").stdout == f"{MASK}\n"
 
 

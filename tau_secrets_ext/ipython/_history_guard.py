@@ -47,11 +47,10 @@ class HistoryGuard:
     def uninstall(self) -> None:
         """Put the history manager's own methods back."""
         self._active = False
-        for name in ("store_inputs", "store_output"):
-            if name in vars(self._manager):
-                delattr(self._manager, name)
-        if self._logger is not None and "log_write" in vars(self._logger):
-            del self._logger.log_write
+        _unwrap(self._manager, "store_inputs", self._guarded_inputs)
+        _unwrap(self._manager, "store_output", self._guarded_output)
+        if self._logger is not None:
+            _unwrap(self._logger, "log_write", self._guarded_log_write)
 
     def _secure_delete(self) -> None:
         """Make sqlite zero the bytes that an UPDATE replaces."""
@@ -148,3 +147,9 @@ class HistoryGuard:
                     "WHERE session = ? AND line = ?",
                     (clean, manager.session_number, line),
                 )
+
+
+def _unwrap(owner: Any, name: str, wrapper: Any) -> None:
+    """Remove ``wrapper`` from ``owner``, unless someone wrapped it in turn."""
+    if vars(owner).get(name) == wrapper:
+        delattr(owner, name)
