@@ -64,16 +64,24 @@ def lab(tmp_path_factory):
     env = server_env(home, {"JUPYTER_PATH": str(prefix / "share" / "jupyter")})
     settings = home / "lab-settings"
     # No "official news?" toast over the page, and no network calls for it.
-    notification = (
-        settings / "@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    _lab_setting(
+        settings,
+        "@jupyterlab/apputils-extension/notification",
+        {"fetchNews": "false", "checkForUpdates": False},
     )
-    notification.parent.mkdir(parents=True)
-    notification.write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    # Widget state goes into the saved file, as users who turn this on get it.
+    _lab_setting(
+        settings, "@jupyter-widgets/jupyterlab-manager/plugin", {"saveState": True}
     )
     args = (f"--LabApp.user_settings_dir={settings}",)
     with running_server(root, env, lab=True, args=args) as server:
         yield server
+
+
+def _lab_setting(folder: Path, plugin: str, values: dict) -> None:
+    path = folder / f"{plugin}.jupyterlab-settings"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(values))
 
 
 def open_notebook(browser, lab, name: str):
@@ -164,7 +172,9 @@ def test_key_typed_in_the_masked_box_never_shows_or_is_saved(browser, lab):
         text = saved.read_text()
         assert key not in text
         assert "[REDACTED:demo]" in text
-        assert not _password_values(json.loads(text))
+        saved_nb = json.loads(text)
+        assert _widget_models(saved_nb), "no widget state was saved"
+        assert not _password_values(saved_nb)
     assert key not in lab.log_text()
 
 
@@ -191,12 +201,15 @@ def _checkpoint(root: Path, name: str) -> Path:
     return root / ".ipynb_checkpoints" / name.replace(".ipynb", "-checkpoint.ipynb")
 
 
-def _password_values(nb: dict) -> list[str]:
+def _widget_models(nb: dict) -> list[dict]:
     state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {})
-    models = state.get("state", {}).values()
+    return list(state.get("state", {}).values())
+
+
+def _password_values(nb: dict) -> list[str]:
     return [
         m["state"].get("value", "")
-        for m in models
+        for m in _widget_models(nb)
         if m.get("model_name") == "PasswordModel" and m["state"].get("value")
     ]
 
