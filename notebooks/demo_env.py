@@ -39,13 +39,17 @@ def throwaway_keys() -> dict[str, str]:
 
 
 def prepare(*, private_store: bool) -> None:
-    """Put throwaway keys into this process's environment; kernels inherit it."""
-    for var in list(os.environ):
-        if var in _CLEARED or var.endswith(("_API_KEY", "_TOKEN")):
-            del os.environ[var]
-    os.environ.update(throwaway_keys())
+    """Put throwaway keys into this process's environment; kernels inherit it.
+
+    With ``private_store`` (tests, demo) the run is also made reproducible: a
+    new empty store, and none of the user's own keys or store settings.
+    """
     if private_store:
+        for var in list(os.environ):
+            if var in _CLEARED or var.endswith(("_API_KEY", "_TOKEN")):
+                del os.environ[var]
         os.environ["TAU_SECRETS_DIR"] = tempfile.mkdtemp(prefix="tau-notebooks-")
+    os.environ.update(throwaway_keys())
 
 
 def execute(name: str) -> object:
