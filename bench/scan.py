@@ -222,6 +222,8 @@ def run(work: Path, detect: str, args: argparse.Namespace) -> None:
     store_keys(store_file, plants)
     size = sum(p.path.stat().st_size for p in plants) / 1e6
     print(f"corpus: {len(plants)} notebooks, {size:.1f} MB, seed {args.seed}")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load}")
 
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     tau_cmd = [sys.executable, "-m", "tau_secrets_ext", "--store", str(store_file)]
