@@ -41,7 +41,12 @@ def register_store(scrub: Scrubber, store: Any) -> int:
     """Register every value in ``store``; returns how many were new."""
     count = 0
     for name in store.names():
-        if _register(scrub, store.get(name).reveal(), name):
+        try:
+            value = store.get(name).reveal()
+        except SecretsError as exc:  # one unreadable record; keep the others
+            log.debug("stored key %s not readable (%s)", name, type(exc).__name__)
+            continue
+        if _register(scrub, value, name):
             count += 1
     log.debug("registered %d new stored keys", count)
     return count
