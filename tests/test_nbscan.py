@@ -424,3 +424,28 @@ def test_no_committed_file_holds_a_key_pattern(tmp_path, canary):
     result = cli(["scan", *files], canary, tmp_path)
 
     assert result.returncode == 0, result.stdout
+
+
+def test_key_split_in_three_writes_between_other_output():
+    key = short_key()
+    parts = [key[:9], key[9:18], key[18:]]
+    figure = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"text/plain": "x"},
+    }
+    outputs = [
+        stream("a " + parts[0]),
+        figure,
+        stream(parts[1]),
+        stream(parts[2] + " z"),
+    ]
+    nb = notebook([code_cell("slow_print(k)", outputs)])
+    scrub = scrubber(key)
+
+    hits = nbscan.scan_notebook(nb, scrub, "nb.ipynb")
+    nbscan.clean_notebook(nb, scrub)
+
+    assert [str(h) for h in hits] == ["nb.ipynb: cell 1, outputs 1-4 (openai)"]
+    texts = [o.get("text") for o in nb["cells"][0]["outputs"]]
+    assert texts == ["a [REDACTED:openai]", None, "", " z"]
