@@ -153,6 +153,7 @@ def test_key_typed_in_the_masked_box_never_shows_or_is_saved(browser, lab):
         page.keyboard.press("Enter")
         wait_for(page, f"{PANEL} .jp-OutputArea:has-text('demo: stored')", key)
         assert box.input_value() == ""
+        shown = page.locator("body").inner_text() + page.content()
 
         run_cell(page, 1)
         wait_for(
@@ -161,7 +162,7 @@ def test_key_typed_in_the_masked_box_never_shows_or_is_saved(browser, lab):
         page.locator(f"{PANEL} [data-command='docmanager:save']").click()
         _wait_saved(lab.root / "box.ipynb")
         _screenshot(page, "browser-masked-box.png")
-        shown = page.locator("body").inner_text() + page.content()
+        shown += page.locator("body").inner_text() + page.content()
     finally:
         page.close()
 
