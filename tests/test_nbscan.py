@@ -112,7 +112,7 @@ def test_scan_reports_every_place_by_name_never_the_key(canary):
         "nb.ipynb: cell 3, attachment a.png (openai)",
         "nb.ipynb: metadata.widgets (openai)",
     }
-    assert not any(canary[:8] in place for place in places)
+    assert not any(canary[11:19] in place for place in places)
 
 
 def test_scan_finds_a_key_split_across_stream_outputs():
@@ -182,7 +182,7 @@ def test_clean_masks_a_split_key_in_both_outputs():
     first, second = (o["text"] for o in nb["cells"][0]["outputs"])
     assert first == "start [REDACTED:openai]"
     assert "".join(second) == " end\n"
-    assert canary[:6] not in json.dumps(nb)
+    assert canary[3:9] not in json.dumps(nb)
     assert canary[-6:] not in json.dumps(nb)
 
 
@@ -243,7 +243,7 @@ def write_nb(path: Path, nb: dict) -> Path:
 
 
 def assert_no_key(result: subprocess.CompletedProcess[str], canary: str) -> None:
-    assert canary[:8] not in result.stdout + result.stderr
+    assert canary[11:19] not in result.stdout + result.stderr
 
 
 def test_cli_scan_exit_status_and_report(tmp_path, canary):
@@ -405,7 +405,7 @@ def test_hit_repr_and_unreadable_messages_hold_no_key(tmp_path, canary):
         nbscan.load(broken)
 
     hit = nbscan.scan_notebook(everywhere(canary), scrubber(canary), "n.ipynb")[0]
-    assert canary[:8] not in repr(hit) + str(hit) + str(caught.value)
+    assert canary[11:19] not in repr(hit) + str(hit) + str(caught.value)
 
 
 def test_no_committed_file_holds_a_key_pattern(tmp_path, canary):

@@ -51,7 +51,7 @@ def leaky_notebook(*keys: str, pattern: str = "") -> dict:
 def assert_clean(text: str, *keys: str, pattern: str = "") -> None:
     for key in keys:
         assert key not in text
-        assert key[:12] not in text
+        assert key[11:23] not in text
         assert base64.b64encode(key.encode()).decode()[4:-4] not in text
     if pattern:
         assert pattern not in text
