@@ -60,9 +60,9 @@ class SaveGuard:
         """Contents-manager pre-save hook: mask the model in place."""
         try:
             scrub = self.scrubber()
-        except Exception as exc:  # the patterns still work without the store
+        except Exception as exc:  # keys seen before and the patterns still apply
             log.error("pre-save guard: key loading failed (%s)", type(exc).__name__)
-            scrub = Scrubber()
+            scrub = self._scrubber
         try:
             changed = self._clean_model(model, scrub)
         except Exception as exc:  # never block a save; log without content
