@@ -32,7 +32,20 @@ _SMALL = 512
 # searcher takes, the DFA's speed depends on how many states the text walks
 # through; shorter anchors mean fewer (measured in bench/scrub.py).
 _ANCHOR = 6
-_ANCHOR_MANY = 4
+_ANCHOR_MANY = 5
+
+# Partial runs are found through pieces of a source this long, at most.
+_PIECE = 5
+
+# Printable characters from common to rare in notebook output. Each anchor
+# starts at the rarest character it can: text then seldom enters the
+# prefilter's automaton, and anchors share their first characters, which
+# keeps the states the text walks through few.
+_COMMON = (
+    " etaoinsrhldcumfpgwybvkxjqz0123456789.,:;=()[]{}'\"_-/\nETAOINSRHLDCUMFPGWYBVKXJQZ"
+)
+_RARITY = {c: i for i, c in enumerate(_COMMON)}
+_RAREST = len(_COMMON)
 
 
 class _Whole(NamedTuple):
@@ -73,7 +86,7 @@ class Matcher:
         self.prefixes: list[str] = []
         self._unanchored = tuple(unanchored)
         self._holdback: Holdback | None = None
-        self._block = (partial_length + 1) // 2
+        self._block = min(partial_length, _PIECE)
         self._add_secrets(reserved)
         for pattern, prefixes in formats.items():
             for prefix in prefixes:
@@ -85,7 +98,7 @@ class Matcher:
         )
 
     def _add_secrets(self, reserved: Sequence[str]) -> None:
-        # A block inside a mask would re-mask masked text.
+        # A piece inside a mask would re-mask masked text.
         size = self._block
         taken = {m[i : i + size] for m in reserved for i in range(len(m) - size + 1)}
         for secret, found in enumerate(self.secrets):
@@ -93,11 +106,15 @@ class Matcher:
 
     def _compile(self) -> None:
         # Both stages look for anchors; a hit is then checked against the
-        # whole literals that begin with that anchor.
-        self._anchor = _ANCHOR if len(self.actions) <= SIMD_LIMIT else _ANCHOR_MANY
-        self._by_anchor: dict[str, list[str]] = {}
+        # whole literals that hold that anchor at a known offset.
+        many = len(self.actions) > SIMD_LIMIT
+        size = _ANCHOR_MANY if many else _ANCHOR
+        self._by_anchor: dict[str, list[tuple[str, int]]] = {}
         for literal in self.actions:
-            self._by_anchor.setdefault(literal[: self._anchor], []).append(literal)
+            # Only the DFA gains from rare anchors; the SIMD searcher lost.
+            offset = _rarest(literal, len(literal) - size) if many else 0
+            anchor = literal[offset : offset + size]
+            self._by_anchor.setdefault(anchor, []).append((literal, offset))
         self._anchors = list(self._by_anchor)
         self._margin = max((len(a.encode()) for a in self._anchors), default=0)
         self._verifier = str_automaton(self._anchors) if self._anchors else None
@@ -110,16 +127,12 @@ class Matcher:
             self.literals.append(variant.text)
         if self.partial_length <= 0:
             return
-        size = self._block
         for source in found.sources:
-            if len(source) < self.partial_length:
-                continue
-            for offset in range(0, len(source) - size + 1, size):
-                block = source[offset : offset + size]
-                if block not in taken:
-                    self.actions.setdefault(block, []).append(
-                        _Block(secret, source, offset)
-                    )
+            for offset in _run_pieces(source, self.partial_length, self._block, taken):
+                piece = source[offset : offset + self._block]
+                self.actions.setdefault(piece, []).append(
+                    _Block(secret, source, offset)
+                )
 
     def holdback(self) -> Holdback:
         """The stream tail finder for this matcher, built on first use."""
@@ -178,25 +191,31 @@ class Matcher:
         )
         if not hits:
             return []
-        found: list[Span] = []
-        # Where a whole literal was found, its own blocks add nothing; hits
-        # come in order of their end, so the literal's anchor comes first.
-        whole: set[tuple[str, int]] = set()
+        matched: list[tuple[str, int]] = []
         for anchor, s, _ in hits:
-            pos = start + s
-            for literal in self._by_anchor[self._anchors[anchor]]:
-                if not text.startswith(literal, pos):
-                    continue
-                for action in self.actions[literal]:
-                    if isinstance(action, _Block):
-                        if (action.source, pos - action.offset) in whole:
-                            continue
-                    elif isinstance(action, _Whole):
-                        whole.add((literal, pos))
-                    span = self._resolve(action, text, pos, pos + len(literal))
-                    if span is not None:
-                        found.append(span)
+            for literal, offset in self._by_anchor[self._anchors[anchor]]:
+                pos = start + s - offset
+                if pos >= 0 and text.startswith(literal, pos):
+                    matched.append((literal, pos))
+        # Where a whole literal was found, its own pieces add nothing, so
+        # whole literals go first.
+        matched.sort(key=lambda m: not self._has_whole(m[0]))
+        found: list[Span] = []
+        whole: set[tuple[str, int]] = set()
+        for literal, pos in matched:
+            for action in self.actions[literal]:
+                if isinstance(action, _Block):
+                    if (action.source, pos - action.offset) in whole:
+                        continue
+                elif isinstance(action, _Whole):
+                    whole.add((literal, pos))
+                span = self._resolve(action, text, pos, pos + len(literal))
+                if span is not None:
+                    found.append(span)
         return found
+
+    def _has_whole(self, literal: str) -> bool:
+        return any(isinstance(a, _Whole) for a in self.actions[literal])
 
     def _resolve(self, action: _Action, text: str, s: int, e: int) -> Span | None:
         if isinstance(action, _Whole):
@@ -213,6 +232,35 @@ class Matcher:
         if e - s < self.partial_length:
             return None
         return Span(s, e, block.secret)
+
+
+def _rarest(text: str, last: int) -> int:
+    """The offset up to ``last`` whose character is rarest, the latest of ties."""
+    return max(range(max(last, 0) + 1), key=lambda i: (_rarity(text[i]), i))
+
+
+def _rarity(char: str) -> int:
+    return _RARITY.get(char, _RAREST)
+
+
+def _run_pieces(source: str, length: int, size: int, taken: set[str]) -> list[int]:
+    """Offsets of pieces such that every run of ``length`` holds one whole."""
+    offsets: list[int] = []
+    run = 0
+    while run <= len(source) - length:
+        free = [
+            i
+            for i in range(run, run + length - size + 1)
+            if source[i : i + size] not in taken
+        ]
+        if not free:
+            run += 1
+            continue
+        # The latest of the rarest covers the most runs ahead.
+        best = max(free, key=lambda i: (_rarity(source[i]), i))
+        offsets.append(best)
+        run = best + 1
+    return offsets
 
 
 def _common_prefix(text: str, pos: int, source: str, offset: int) -> int:
