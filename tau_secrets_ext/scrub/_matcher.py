@@ -234,13 +234,11 @@ class Matcher:
         return Span(s, e, block.secret)
 
 
-def _rarest(text: str, last: int) -> int:
-    """The offset up to ``last`` whose character is rarest, the latest of ties."""
-    return max(range(max(last, 0) + 1), key=lambda i: (_rarity(text[i]), i))
-
-
-def _rarity(char: str) -> int:
-    return _RARITY.get(char, _RAREST)
+def _rarest(text: str, last: int, first: int = 0) -> int:
+    """The offset in ``first..last`` whose character is rarest, the latest of ties."""
+    last = max(last, first)
+    ranks = [_RARITY.get(c, _RAREST) for c in text[first : last + 1]]
+    return last - ranks[::-1].index(max(ranks)) if ranks else first
 
 
 def _run_pieces(source: str, length: int, size: int, taken: set[str]) -> list[int]:
@@ -248,19 +246,25 @@ def _run_pieces(source: str, length: int, size: int, taken: set[str]) -> list[in
     offsets: list[int] = []
     run = 0
     while run <= len(source) - length:
-        free = [
-            i
-            for i in range(run, run + length - size + 1)
-            if source[i : i + size] not in taken
-        ]
-        if not free:
+        best = _rarest(source, run + length - size, run)
+        if source[best : best + size] in taken:
+            # Rare: the source holds text of a mask; any other piece will do.
+            best = _free(source, run, run + length - size, size, taken)
+        if best < 0:
             run += 1
             continue
-        # The latest of the rarest covers the most runs ahead.
-        best = max(free, key=lambda i: (_rarity(source[i]), i))
         offsets.append(best)
+        # Every run that starts up to here holds this piece.
         run = best + 1
     return offsets
+
+
+def _free(source: str, first: int, last: int, size: int, taken: set[str]) -> int:
+    """The latest offset in ``first..last`` whose piece is not in a mask, or -1."""
+    for i in range(last, first - 1, -1):
+        if source[i : i + size] not in taken:
+            return i
+    return -1
 
 
 def _common_prefix(text: str, pos: int, source: str, offset: int) -> int:
