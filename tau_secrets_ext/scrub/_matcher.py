@@ -37,15 +37,16 @@ _ANCHOR_MANY = 5
 # Partial runs are found through pieces of a source this long, at most.
 _PIECE = 5
 
-# Printable characters from common to rare in notebook output. Each anchor
-# starts at the rarest character it can: text then seldom enters the
-# prefilter's automaton, and anchors share their first characters, which
-# keeps the states the text walks through few.
+# Characters from common to rare in notebook output; others are rarer still.
+# Past the SIMD limit each anchor, and always each run piece, starts at the
+# rarest character it can: text then seldom leaves the DFA's start state, and
+# anchors share their first characters, so the text walks through few states.
 _COMMON = (
     " etaoinsrhldcumfpgwybvkxjqz0123456789.,:;=()[]{}'\"_-/\nETAOINSRHLDCUMFPGWYBVKXJQZ"
 )
-_RARITY = {c: i for i, c in enumerate(_COMMON)}
-_RAREST = len(_COMMON)
+# Maps each character to one whose code orders it by rarity; characters past
+# ASCII keep their own, higher code.
+_RANKS = str.maketrans({chr(c): chr(_COMMON.find(chr(c)) % 128) for c in range(128)})
 
 
 class _Whole(NamedTuple):
@@ -236,9 +237,8 @@ class Matcher:
 
 def _rarest(text: str, last: int, first: int = 0) -> int:
     """The offset in ``first..last`` whose character is rarest, the latest of ties."""
-    last = max(last, first)
-    ranks = [_RARITY.get(c, _RAREST) for c in text[first : last + 1]]
-    return last - ranks[::-1].index(max(ranks)) if ranks else first
+    ranks = text[first : max(last, first) + 1].translate(_RANKS)
+    return first + ranks.rindex(max(ranks)) if ranks else first
 
 
 def _run_pieces(source: str, length: int, size: int, taken: set[str]) -> list[int]:
