@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from ..scrub.providers import HUB_TOKEN_VARS, known_env_vars
 from . import guards, magics
 from .api import scrubber
 from .state import TauState
@@ -23,9 +21,7 @@ def load_ipython_extension(shell: Any) -> None:
     # The state first: it copies the configured scrubber settings in.
     state = TauState(shell)
     state.attach()
-    scrub = scrubber()
-    _register_environment(scrub)
-    setattr(shell, _GUARDS_ATTR, guards.install(shell, scrub))
+    setattr(shell, _GUARDS_ATTR, guards.install(shell, scrubber()))
     setattr(shell, _MAGICS_ATTR, magics.install(shell, state))
     state.load()
 
@@ -42,12 +38,3 @@ def unload_ipython_extension(shell: Any) -> None:
         magics.uninstall(shell, registered)
         registered.state.detach()
         setattr(shell, _MAGICS_ATTR, None)
-
-
-def _register_environment(scrub: Any) -> None:
-    """Register provider keys and hub tokens already in the environment."""
-    names = {**known_env_vars(), **{var: "jupyterhub" for var in HUB_TOKEN_VARS}}
-    for var, name in names.items():
-        value = os.environ.get(var, "")
-        if len(value) >= scrub.min_length:
-            scrub.register(value, name)

@@ -14,7 +14,12 @@ from typing import Any
 
 from ..core.errors import InvalidSecret, SecretNotFound, StoreError, StoreLocked
 from ..core.secret import Secret
-from ..scrub.providers import KEY_PATTERNS, env_vars_for, provider_for
+from ..scrub.providers import (
+    KEY_PATTERNS,
+    env_vars_for,
+    environment_secrets,
+    provider_for,
+)
 from ..store._validate import check_name, check_value
 from ..store.backends.base import SecretBackend
 from .api import scrubber
@@ -93,10 +98,9 @@ class TauState:
             return False
 
     def register_environment(self) -> None:
-        """Mask the store passphrase given through the environment."""
-        passphrase = os.environ.get("TAU_SECRETS_PASSPHRASE", "")
-        if passphrase:
-            self.register(passphrase, "passphrase")
+        """Mask provider keys, platform tokens and the passphrase in the env."""
+        for name, value in environment_secrets(os.environ):
+            self.register(value, name)
 
     def register_stored(self) -> int:
         """Register every secret of the backend; return how many were read."""

@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from ..core.errors import InvalidSecret, SecretsError, StoreLocked
-from ..scrub.providers import HUB_TOKEN_VARS, known_env_vars
+from ..scrub.providers import environment_secrets
 from ..scrub.scrub import Scrubber
 
 __all__ = ["open_store", "register_environment", "register_store", "store_note"]
@@ -20,14 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def register_environment(scrub: Scrubber) -> int:
-    """Register provider keys and hub tokens found in this process's env."""
-    names = {**known_env_vars(), **dict.fromkeys(HUB_TOKEN_VARS, "jupyterhub")}
-    count = 0
-    for var, name in names.items():
-        value = os.environ.get(var, "")
-        if len(value) >= scrub.min_length and _register(scrub, value, name):
-            count += 1
-    return count
+    """Register provider keys and platform tokens found in this process's env."""
+    found = environment_secrets(os.environ)
+    return sum(_register(scrub, value, name) for name, value in found)
 
 
 def open_store(path: str | None = None) -> Any:

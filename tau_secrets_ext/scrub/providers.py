@@ -19,6 +19,7 @@ __all__ = [
     "PROVIDERS",
     "Provider",
     "env_vars_for",
+    "environment_secrets",
     "known_env_vars",
     "provider_for",
 ]
@@ -70,6 +71,15 @@ PROVIDERS: dict[str, Provider] = {
 # Kernels spawned by JupyterHub inherit these; printing os.environ would
 # otherwise save the hub token into the notebook.
 HUB_TOKEN_VARS = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
+
+# Credentials of the platform rather than of a provider, masked wherever a
+# kernel or the server finds them in its environment.
+_SERVICE_TOKEN_VARS = {
+    **dict.fromkeys(HUB_TOKEN_VARS, "jupyterhub"),
+    "VAULT_TOKEN": "vault-token",
+    "BAO_TOKEN": "vault-token",
+    "TAU_SECRETS_PASSPHRASE": "passphrase",
+}
 
 # Formats masked even when nobody registered the key, as [REDACTED:pattern].
 KEY_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -134,3 +144,9 @@ def known_env_vars() -> dict[str, str]:
         for var in provider.env_vars:
             result.setdefault(var, provider.name)
     return result
+
+
+def environment_secrets(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(name, value) of every provider key and platform token set in ``environ``."""
+    names = {**known_env_vars(), **_SERVICE_TOKEN_VARS}
+    return [(name, environ[var]) for var, name in names.items() if environ.get(var)]
