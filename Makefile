@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 VENV6 ?= .venv-ipykernel6
 STAMP6 := $(VENV6)/.installed-stamp
 
-.PHONY: test lint pytest test-ipykernel6 venv clean lab demo test-notebooks
+.PHONY: test lint pytest test-ipykernel6 venv clean lab demo test-notebooks bench
 
 venv: $(STAMP)
 
@@ -54,6 +54,11 @@ test-ipykernel6: $(STAMP6)
 	$(VENV6)/bin/python -m pytest -m kernel
 
 test: lint pytest test-notebooks test-ipykernel6
+
+# Benchmarks (not tests): each prints its figures beside its targets.
+bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[test,bench]'
+	for b in store scrub vault scan; do $(PY) bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(VENV6) .pytest_cache .mypy_cache .ruff_cache
