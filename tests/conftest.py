@@ -24,3 +24,13 @@ def _isolated_store_env(tmp_path, monkeypatch):
         "TAU_SECRETS_BACKEND",
     ):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def cheap_kdf(monkeypatch):
+    """Argon2id at toy cost, so that keyed stores open in milliseconds."""
+    from _store import CHEAP_KDF
+
+    from tau_secrets_ext.store.store import SecretStore
+
+    monkeypatch.setattr(SecretStore, "_kdf_params", CHEAP_KDF)

@@ -9,7 +9,7 @@ import re
 import string
 
 import pytest
-from _store import CHEAP_KDF, ENCRYPTED, MODES, encoded_forms, open_store, passphrase
+from _store import ENCRYPTED, MODES, encoded_forms, open_store, passphrase
 from _store import value as new_value
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,10 +18,7 @@ from tau_secrets_ext.core.errors import InvalidSecret, SecretNotFound
 from tau_secrets_ext.core.secret import Secret
 from tau_secrets_ext.store.store import SecretStore
 
-
-@pytest.fixture(autouse=True)
-def _cheap_kdf(monkeypatch):
-    monkeypatch.setattr(SecretStore, "_kdf_params", CHEAP_KDF)
+pytestmark = pytest.mark.usefixtures("cheap_kdf")
 
 
 @pytest.fixture(params=MODES)

@@ -8,7 +8,7 @@ import unicodedata
 import warnings
 
 import pytest
-from _store import CHEAP_KDF, MODES, open_store, passphrase
+from _store import MODES, open_store, passphrase
 from _store import value as new_value
 
 from tau_secrets_ext.core import crypto
@@ -22,10 +22,7 @@ from tau_secrets_ext.core.errors import (
 )
 from tau_secrets_ext.store.store import SecretStore
 
-
-@pytest.fixture(autouse=True)
-def _cheap_kdf(monkeypatch):
-    monkeypatch.setattr(SecretStore, "_kdf_params", CHEAP_KDF)
+pytestmark = pytest.mark.usefixtures("cheap_kdf")
 
 
 def _pw(mode: str) -> str | None:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from _store import CHEAP_KDF, ENCRYPTED, open_store, passphrase, snapshot
+from _store import ENCRYPTED, open_store, passphrase, snapshot
 from _store import value as new_value
 
 from tau_secrets_ext.core import crypto
@@ -21,10 +21,7 @@ from tau_secrets_ext.core.errors import (
 )
 from tau_secrets_ext.store.store import SecretStore
 
-
-@pytest.fixture(autouse=True)
-def _cheap_kdf(monkeypatch):
-    monkeypatch.setattr(SecretStore, "_kdf_params", CHEAP_KDF)
+pytestmark = pytest.mark.usefixtures("cheap_kdf")
 
 
 class Made:
